@@ -1,0 +1,77 @@
+# rgnotes: build the book, run the tests. `make help` lists the targets.
+# Everything runs in a local virtual environment (.venv) created from requirements.lock.
+
+PYTHON   ?= python3.11
+PROFILE  ?= quick
+PROFILES := quick full
+JOBS     ?= 2
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+NOTEBOOKS = _build/$(PROFILE)/notebooks
+
+ifeq ($(filter $(PROFILE),$(PROFILES)),)
+$(error Unknown PROFILE '$(PROFILE)'. Valid profiles: $(PROFILES))
+endif
+
+.PHONY: help env execute book test unit nbval lint lab lock clean clean-env
+
+help:
+	@echo "make book [PROFILE=quick|full]   execute the chapters and render the HTML book"
+	@echo "make test                        unit tests + nbval on the executed quick chapters"
+	@echo "make lab                         JupyterLab with the chapters opening as notebooks"
+	@echo "make lint                        ruff"
+	@echo "make lock                        re-resolve requirements.lock and environment.yml"
+	@echo "make clean                       remove _build (keeps .venv and data/cache)"
+
+# ---- environment ---------------------------------------------------------------------
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@mkdir -p $(VENV)/share/jupyter/lab/settings
+	@cp tools/lab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	@touch $(STAMP)
+
+env: $(STAMP)
+
+# ---- the book --------------------------------------------------------------------------
+execute: $(STAMP)
+	$(BIN)/python tools/execute.py --profile $(PROFILE) --jobs $(JOBS)
+
+book: execute
+	$(BIN)/python tools/render.py --profile $(PROFILE)
+
+# ---- tests -----------------------------------------------------------------------------
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests -q
+
+nbval: $(STAMP)
+	$(BIN)/python tools/execute.py --profile quick --jobs $(JOBS)
+	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg _build/quick/notebooks
+
+test: unit nbval
+
+lint: $(STAMP)
+	$(BIN)/ruff check rgnotes tests tools
+
+# ---- interactive -----------------------------------------------------------------------
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=book
+
+# ---- maintenance -----------------------------------------------------------------------
+lock:
+	rm -rf _build/lockenv
+	$(PYTHON) -m venv _build/lockenv
+	_build/lockenv/bin/python -m pip install --quiet --upgrade pip
+	_build/lockenv/bin/python -m pip install --quiet ".[book,test]"
+	_build/lockenv/bin/python tools/lock.py _build/lockenv/bin/python
+
+clean:
+	rm -rf _build
+
+clean-env:
+	rm -rf $(VENV)

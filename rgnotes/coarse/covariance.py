@@ -1,0 +1,84 @@
+"""How one pairing step acts on a covariance matrix.
+
+A pairing of ``d = 2n`` variables is an integer array ``pairs`` of shape ``(n, 2)`` in which
+every index ``0..d-1`` appears once. The coarse variables are ``z_j = w_j (x_a + x_b)`` for
+``(a, b) = pairs[j]``, i.e. ``z = W P x`` with the ``(n, d)`` pairing matrix ``P``. If ``x`` has
+covariance ``C`` then ``z`` has covariance ``W P C P^T W``: entry ``(i, j)`` is the sum of the four
+entries of ``C`` that connect pair ``i`` to pair ``j``. For a Gaussian this is exact, and it is
+how the correlations of one level of a hierarchy follow from the previous level's without
+touching the data again.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+
+def validate_pairs(pairs: ArrayLike, d: int) -> NDArray[np.intp]:
+    """Check that ``pairs`` is a perfect pairing of ``range(d)``; return it as ``(d//2, 2)`` ints."""
+    p = np.asarray(pairs)
+    if d % 2:
+        raise ValueError(f"cannot pair an odd number of variables (d = {d})")
+    if p.shape != (d // 2, 2):
+        raise ValueError(f"pairs must have shape ({d // 2}, 2) for d = {d}, got {p.shape}")
+    if not np.issubdtype(p.dtype, np.integer):
+        raise ValueError(f"pairs must hold integer indices, got dtype {p.dtype}")
+    if not np.array_equal(np.sort(p.ravel()), np.arange(d)):
+        raise ValueError(f"pairs must use every index 0..{d - 1} exactly once")
+    return p.astype(np.intp)
+
+
+def halves_pairing(d: int) -> NDArray[np.intp]:
+    """The pairing ``(i, i + d/2)`` used in the derivation of Landy et al. (their eqs. 3-5)."""
+    if d % 2 or d < 2:
+        raise ValueError(f"d must be a positive even number, got {d}")
+    n = d // 2
+    return np.stack([np.arange(n), np.arange(n, d)], axis=1)
+
+
+def pairing_matrix(pairs: ArrayLike, d: int, w: ArrayLike = 1.0) -> NDArray[np.float64]:
+    """The ``(n, d)`` matrix ``W P``: row ``j`` has ``w_j`` at both columns of pair ``j``."""
+    p = validate_pairs(pairs, d)
+    n = p.shape[0]
+    out = np.zeros((n, d))
+    weights = np.broadcast_to(np.asarray(w, dtype=float), (n,))
+    rows = np.arange(n)
+    out[rows, p[:, 0]] = weights
+    out[rows, p[:, 1]] = weights
+    return out
+
+
+def coarse_covariance(
+    cov: ArrayLike, pairs: ArrayLike, w: ArrayLike = 1.0 / np.sqrt(2.0)
+) -> NDArray[np.float64]:
+    """Covariance ``(n, n)`` of ``z_j = w_j (x_a + x_b)`` given the covariance ``(d, d)`` of ``x``.
+
+    ``w`` is a scalar or one weight per pair; the default ``1/sqrt(2)`` is the central-limit
+    scaling that keeps the variance of weakly correlated variables.
+    """
+    C = np.asarray(cov, dtype=float)
+    if C.ndim != 2 or C.shape[0] != C.shape[1]:
+        raise ValueError(f"cov must be a square matrix, got shape {C.shape}")
+    if not np.all(np.isfinite(C)):
+        raise ValueError("cov contains NaN or infinite entries")
+    p = validate_pairs(pairs, C.shape[0])
+    a, b = p[:, 0], p[:, 1]
+    summed = C[np.ix_(a, a)] + C[np.ix_(a, b)] + C[np.ix_(b, a)] + C[np.ix_(b, b)]
+    weights = np.broadcast_to(np.asarray(w, dtype=float), (p.shape[0],))
+    return summed * np.outer(weights, weights)
+
+
+def variance_preserving_weights(cov: ArrayLike, pairs: ArrayLike) -> NDArray[np.float64]:
+    """Weights ``w_j`` that give each coarse variable the mean variance of its two parents.
+
+    ``w_j^2 (C_aa + 2 C_ab + C_bb) = (C_aa + C_bb) / 2``; for unit variances this is
+    ``1 / sqrt(2 (1 + rho_ab))``, the normalisation of eq. (23) of Landy et al.
+    """
+    C = np.asarray(cov, dtype=float)
+    p = validate_pairs(pairs, C.shape[0])
+    a, b = p[:, 0], p[:, 1]
+    total = C[a, a] + 2.0 * C[a, b] + C[b, b]
+    if np.any(total <= 0):
+        raise ValueError("a pair has zero variance of its sum (perfectly anti-correlated pair)")
+    return np.sqrt(0.5 * (C[a, a] + C[b, b]) / total)

@@ -1,0 +1,1 @@
+"""Data sources for the book: seeded, exact where possible, validated against closed forms."""
