@@ -82,7 +82,7 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
 def save_arrays(
     path: str | os.PathLike[str], arrays: Mapping[str, np.ndarray], params: Mapping[str, Any]
 ) -> None:
-    """Write ``arrays`` and the ``params`` they were made with to ``path`` (``.npz``), atomically."""
+    """Write ``arrays`` and the ``params`` they were made with to ``path`` (.npz), atomically."""
     if _META_KEY in arrays:
         raise ValueError(f"array name {_META_KEY!r} is reserved")
     meta = np.array(_canonical(params))

@@ -124,7 +124,7 @@ def decimate(spins: NDArray[np.integer], b: int = 2) -> NDArray[np.integer]:
 
 
 def chain_correlations(spins: NDArray[np.integer], distances: ArrayLike) -> NDArray[np.float64]:
-    """Per-chain average of ``s_i s_{i+r}`` over all positions ``i``: ``(n_samples, len(distances))``.
+    """Per-chain mean of ``s_i s_{i+r}`` over positions ``i``: ``(n_samples, len(distances))``.
 
     On an open chain at zero field every position has the same ``<s_i s_{i+r}>``, so the mean
     over the rows estimates it and the rows (independent chains) give its standard error.

@@ -8,11 +8,13 @@ pages (the introduction, the bibliography) are plain MyST and are copied as they
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+#: The repository root; ``RGNOTES_BOOK_ROOT`` points the tools at another book (the tests do).
+ROOT = Path(os.environ.get("RGNOTES_BOOK_ROOT") or Path(__file__).resolve().parent.parent)
 BUILD = ROOT / "_build"
 #: Everything an executed chapter depends on besides its own source (see ``source_hash``).
 DEPENDENCIES = ("rgnotes", "data", "requirements.lock")

@@ -4,6 +4,7 @@
 """
 
 from rgnotes.coarse.covariance import (
+    adjacent_pairing,
     coarse_covariance,
     halves_pairing,
     pairing_matrix,
@@ -12,6 +13,7 @@ from rgnotes.coarse.covariance import (
 )
 
 __all__ = [
+    "adjacent_pairing",
     "coarse_covariance",
     "halves_pairing",
     "pairing_matrix",

@@ -16,7 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 
 
 def validate_pairs(pairs: ArrayLike, d: int) -> NDArray[np.intp]:
-    """Check that ``pairs`` is a perfect pairing of ``range(d)``; return it as ``(d//2, 2)`` ints."""
+    """Check that ``pairs`` is a perfect pairing of ``range(d)``; return it as ``(d//2, 2)``."""
     p = np.asarray(pairs)
     if d % 2:
         raise ValueError(f"cannot pair an odd number of variables (d = {d})")
@@ -37,6 +37,13 @@ def halves_pairing(d: int) -> NDArray[np.intp]:
     return np.stack([np.arange(n), np.arange(n, d)], axis=1)
 
 
+def adjacent_pairing(d: int) -> NDArray[np.intp]:
+    """The pairing ``(2i, 2i + 1)``: neighbours on a 1D lattice, Kadanoff blocks of two sites."""
+    if d % 2 or d < 2:
+        raise ValueError(f"d must be a positive even number, got {d}")
+    return np.arange(d).reshape(-1, 2)
+
+
 def pairing_matrix(pairs: ArrayLike, d: int, w: ArrayLike = 1.0) -> NDArray[np.float64]:
     """The ``(n, d)`` matrix ``W P``: row ``j`` has ``w_j`` at both columns of pair ``j``."""
     p = validate_pairs(pairs, d)
@@ -50,7 +57,7 @@ def pairing_matrix(pairs: ArrayLike, d: int, w: ArrayLike = 1.0) -> NDArray[np.f
 
 
 def coarse_covariance(
-    cov: ArrayLike, pairs: ArrayLike, w: ArrayLike = 1.0 / np.sqrt(2.0)
+    cov: ArrayLike, pairs: ArrayLike, w: ArrayLike = 1.0 / np.sqrt(2.0)  # noqa: B008
 ) -> NDArray[np.float64]:
     """Covariance ``(n, n)`` of ``z_j = w_j (x_a + x_b)`` given the covariance ``(d, d)`` of ``x``.
 

@@ -24,7 +24,7 @@ def _check(shape: tuple[int, ...], mass: float) -> tuple[int, ...]:
 
 
 def lattice_laplacian(shape: tuple[int, ...]) -> NDArray[np.float64]:
-    """Graph Laplacian of the periodic nearest-neighbour lattice, ``(N, N)`` with ``N = prod(shape)``."""
+    """Graph Laplacian of the periodic lattice: ``(N, N)``, ``N = prod(shape)``."""
     shape = _check(shape, 1.0)
     n = int(np.prod(shape))
     index = np.arange(n).reshape(shape)
@@ -83,6 +83,9 @@ def sample_field(
 
 
 def correlation_length_1d(mass: float) -> float:
-    """Exact correlation length of the 1D field: ``C(r) ~ exp(-r/xi)``, ``cosh(1/xi) = 1 + mass**2/2``."""
+    """Exact correlation length of the 1D field.
+
+    ``C(r) ~ exp(-r/xi)`` with ``cosh(1/xi) = 1 + mass**2/2``, in lattice spacings.
+    """
     _check((3,), mass)
     return float(1.0 / np.arccosh(1.0 + mass**2 / 2.0))

@@ -1,0 +1,77 @@
+"""The book pipeline: a failing chapter is named with its traceback and the others still run;
+unchanged chapters are not re-executed; unknown profiles are refused with the valid ones."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+HEADER = textwrap.dedent("""\
+    ---
+    jupytext:
+      text_representation: {extension: .md, format_name: myst}
+    kernelspec: {display_name: Python 3, language: python, name: python3}
+    ---
+    """)
+
+
+def chapter(body: str) -> str:
+    cell = "```{code-cell} ipython3\n:tags: [parameters]\nprofile = None\n```\n\n"
+    return HEADER + "# A chapter\n\n" + cell + "```{code-cell} ipython3\n" + body + "\n```\n"
+
+
+@pytest.fixture
+def tiny_book(tmp_path):
+    (tmp_path / "book").mkdir()
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/intro\nchapters:\n  - file: book/good\n  - file: book/bad\n")
+    (tmp_path / "book" / "intro.md").write_text("# Intro\n")
+    (tmp_path / "book" / "good.md").write_text(chapter("print('fine', profile)"))
+    (tmp_path / "book" / "bad.md").write_text(
+        chapter("def inner():\n    raise ValueError('boom in a cell')\ninner()"))
+    return tmp_path
+
+
+def run_execute(book_root, *args):
+    env = {**os.environ, "RGNOTES_BOOK_ROOT": str(book_root)}
+    return subprocess.run([sys.executable, str(ROOT / "tools" / "execute.py"), *args],
+                          capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_failing_chapter_is_reported_and_others_still_run(tiny_book):
+    result = run_execute(tiny_book, "--profile", "quick")
+    assert result.returncode == 1
+    assert "chapter book/bad.md failed" in result.stderr
+    assert "ValueError" in result.stderr and "boom in a cell" in result.stderr
+    assert "inner()" in result.stderr  # the traceback, not only the message
+    notebooks = tiny_book / "_build" / "quick"
+    assert (notebooks / "notebooks" / "book" / "good.ipynb").exists()
+    assert not (notebooks / "notebooks" / "book" / "bad.ipynb").exists()
+    assert (notebooks / "failed" / "bad.ipynb").exists()
+
+    # the good chapter is now up to date, the bad one runs again
+    again = run_execute(tiny_book, "--profile", "quick")
+    assert "up to date  book/good.md" in again.stdout
+    assert "FAILED      book/bad.md" in again.stdout
+    # changing the chapter source makes it run again
+    good = tiny_book / "book" / "good.md"
+    good.write_text(good.read_text().replace("'fine'", "'changed'"))
+    third = run_execute(tiny_book, "--profile", "quick", str(good))
+    assert third.returncode == 0 and "executed    book/good.md" in third.stdout
+
+
+def test_unknown_profile_is_refused(tiny_book):
+    result = run_execute(tiny_book, "--profile", "medium")
+    assert result.returncode == 2
+    assert "valid profiles are: quick, full" in result.stderr
+
+
+def test_make_refuses_unknown_profile():
+    result = subprocess.run(["make", "-n", "book", "PROFILE=medium"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "Unknown PROFILE 'medium'. Valid profiles: quick full" in result.stderr
