@@ -31,3 +31,34 @@ def covariance_zscores(samples: NDArray[np.floating], cov: NDArray[np.floating])
     S = X.T @ X / m
     var = (np.outer(np.diag(C), np.diag(C)) + C**2) / m
     return (S - C) / np.sqrt(var)
+
+
+def autocorrelation(series: NDArray[np.floating]) -> NDArray[np.float64]:
+    """Normalised autocorrelation function of time series ``(n_chains, n_t)`` (or ``(n_t,)``),
+    averaged over chains: ``(n_t,)`` with value 1 at lag 0. Computed with FFTs."""
+    x = np.atleast_2d(np.asarray(series, dtype=float))
+    n_t = x.shape[1]
+    if n_t < 2:
+        raise ValueError("need at least two time points for an autocorrelation")
+    x = x - x.mean(axis=1, keepdims=True)
+    f = np.fft.rfft(x, n=2 * n_t, axis=1)
+    acov = np.fft.irfft(f * np.conj(f), axis=1)[:, :n_t].mean(axis=0)
+    acov /= n_t - np.arange(n_t)  # unbiased at each lag
+    if acov[0] <= 0:
+        raise ValueError("the series is constant: its autocorrelation is undefined")
+    return acov / acov[0]
+
+
+def integrated_autocorrelation_time(series: NDArray[np.floating], c: float = 6.0) -> float:
+    """Integrated autocorrelation time ``tau_int = 1/2 + sum_{t>=1} rho(t)`` in units of the
+    sampling interval, with Sokal's automatic window (the smallest ``W >= c tau_int(W)``).
+
+    ``series`` is ``(n_chains, n_t)`` or ``(n_t,)``. Independent samples give ``tau_int = 1/2``;
+    the variance of a mean of ``n`` correlated samples is ``2 tau_int`` times that of ``n``
+    independent ones.
+    """
+    rho = autocorrelation(series)
+    tau = 0.5 + np.cumsum(rho[1:])
+    window = np.arange(1, rho.size)
+    ok = window >= c * tau
+    return float(tau[np.argmax(ok)] if ok.any() else tau[-1])

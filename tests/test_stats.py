@@ -25,3 +25,19 @@ def test_mean_and_error():
         mean_and_error(np.ones(1))
     with pytest.raises(ValueError, match="shape"):
         covariance_zscores(np.ones((5, 3)), np.eye(2))
+
+
+def test_integrated_autocorrelation_time_of_an_ar1_process():
+    from rgnotes.stats import integrated_autocorrelation_time
+
+    # x_t = a x_{t-1} + noise has rho(t) = a^t and tau_int = (1 + a) / (2 (1 - a)).
+    rng = np.random.default_rng(5)
+    for a in (0.0, 0.5, 0.9):
+        noise = rng.standard_normal((64, 4000))
+        x = np.zeros_like(noise)
+        for t in range(1, noise.shape[1]):
+            x[:, t] = a * x[:, t - 1] + noise[:, t]
+        exact = (1 + a) / (2 * (1 - a))
+        assert abs(integrated_autocorrelation_time(x) - exact) < 0.05 * exact + 0.02
+    with pytest.raises(ValueError, match="constant"):
+        integrated_autocorrelation_time(np.ones((2, 10)))

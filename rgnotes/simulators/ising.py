@@ -1,0 +1,270 @@
+"""Equilibrium samples of the 2D Ising model (J = 1, k_B = 1, periodic L x L lattice).
+
+Near and below ``T_c`` local updates decorrelate too slowly on large lattices, so the sampler
+uses Wolff cluster updates there and single-spin Metropolis sweeps at high temperature
+(``algorithm="auto"``). A run goes through four stages, on ``n_chains`` independent chains
+advanced in parallel:
+
+1. *start*: all spins up below ``T_c`` (a random start can freeze into stripe states), random
+   above; for Wolff, measure the mean cluster size and fix the number of clusters that makes
+   one "sweep" (about ``L**2`` flipped spins on average). The number of clusters between samples
+   stays fixed from then on: flipping "until ``L**2`` spins have flipped" biases the samples;
+2. *burn-in*: ``burn_in`` sweeps;
+3. *pilot*: ``pilot`` sweeps, recording the energy and ``|m|`` after each, from which the
+   integrated autocorrelation times ``tau_int`` (in sweeps) are measured;
+4. *production*: samples ``spacing = ceil(spacing_factor * max(tau_int))`` sweeps apart.
+
+The spacing makes the samples nearly independent; :class:`IsingRun` reports the measured
+``tau_int`` of the pilot (in sweeps) and of the produced samples (in samples; 0.5 means
+independent). Results with a ``seed`` are cached on disk (see :mod:`rgnotes.cache`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from tqdm.auto import tqdm
+
+from rgnotes import cache
+from rgnotes.simulators import ising_kernels as kernels
+from rgnotes.simulators.ising_exact import T_C
+from rgnotes.stats import integrated_autocorrelation_time
+
+ALGORITHMS = ("auto", "wolff", "metropolis")
+#: ``algorithm="auto"`` uses Metropolis at and above this temperature, Wolff below it.
+METROPOLIS_FROM_T = 3.0
+_VERSION = 1  # bump when the sampling procedure changes: old cache entries are then ignored
+
+
+@dataclass(frozen=True)
+class IsingRun:
+    """The samples of one temperature and what was measured while making them.
+
+    Attributes:
+        spins: ``(n_samples, L, L)`` int8 configurations of ``±1``.
+        energy: ``(n_samples,)`` energy per spin, ``-(1/N) sum_<ij> s_i s_j``.
+        magnetisation: ``(n_samples,)`` magnetisation per spin ``(1/N) sum_i s_i``.
+        tau_energy, tau_abs_m: integrated autocorrelation times of the energy and of ``|m|``
+            in the pilot run, in sweeps.
+        spacing: sweeps between consecutive samples of a chain.
+        tau_samples: the larger integrated autocorrelation time of energy and ``|m|`` along the
+            produced samples of each chain, in samples (0.5 for independent samples).
+        algorithm: ``"wolff"`` or ``"metropolis"``.
+        clusters_per_sweep: Wolff clusters per sweep (1 for Metropolis).
+        params: every parameter of the run.
+    """
+
+    spins: NDArray[np.int8]
+    energy: NDArray[np.float64]
+    magnetisation: NDArray[np.float64]
+    tau_energy: float
+    tau_abs_m: float
+    spacing: int
+    tau_samples: float
+    algorithm: str
+    clusters_per_sweep: int
+    params: dict = field(default_factory=dict)
+
+    @property
+    def T(self) -> float:
+        return float(self.params["T"])
+
+
+def _validate(L: int, T: float, n_samples: int, algorithm: str, n_chains: int | None) -> None:
+    if int(L) != L or L < 2:
+        raise ValueError(f"L must be an integer >= 2, got {L}")
+    if not np.isfinite(T) or T <= 0:
+        raise ValueError(f"T must be a positive temperature, got {T}")
+    if int(n_samples) != n_samples or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples}")
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {algorithm!r}; choose one of {ALGORITHMS}")
+    if n_chains is not None and (int(n_chains) != n_chains or n_chains < 2):
+        raise ValueError(f"n_chains must be an integer >= 2 (tau_int needs chains), got {n_chains}")
+
+
+def _initial_spins(L: int, T: float, n_chains: int, seed: int | None) -> NDArray[np.int8]:
+    if T < T_C:
+        return np.ones((n_chains, L, L), dtype=np.int8)
+    rng = np.random.default_rng(None if seed is None else [int(seed), L])
+    return rng.choice(np.array([-1, 1], dtype=np.int8), size=(n_chains, L, L))
+
+
+def _advance(spins, state, T, code, clusters, sweeps_per_record, n_records, snapshots=False,
+             bar=None, chunk=16):
+    """Run ``n_records`` records in chunks (for the progress bar); return E, m (and spins)."""
+    n_chains, L, _ = spins.shape
+    energy = np.empty((n_chains, n_records))
+    magnet = np.empty((n_chains, n_records))
+    snaps = np.empty((n_chains, n_records if snapshots else 0, L, L), dtype=np.int8)
+    dummy = np.empty((n_chains, 1, L, L), dtype=np.int8)
+    for start in range(0, n_records, chunk):
+        stop = min(start + chunk, n_records)
+        e = np.empty((n_chains, stop - start))
+        m = np.empty((n_chains, stop - start))
+        out = np.empty((n_chains, stop - start, L, L), dtype=np.int8) if snapshots else dummy
+        kernels.run_chains(spins, state, T, code, clusters, sweeps_per_record, e, m, out,
+                           snapshots)
+        energy[:, start:stop], magnet[:, start:stop] = e, m
+        if snapshots:
+            snaps[:, start:stop] = out
+        if bar is not None:
+            bar.update(n_chains * (stop - start))
+    return energy, magnet, snaps
+
+
+def _simulate(L, T, n_samples, seed, algorithm, n_chains, spacing_factor, burn_in, pilot,
+              progress) -> dict[str, np.ndarray]:
+    if algorithm == "auto":
+        algorithm = "metropolis" if T >= METROPOLIS_FROM_T else "wolff"
+    code = kernels.WOLFF if algorithm == "wolff" else kernels.METROPOLIS
+    state = kernels.seed_states(seed, n_chains, salt=T + 1e3 * L)
+    spins = _initial_spins(L, T, n_chains, seed)
+    clusters = 1
+    if code == kernels.WOLFF:
+        # Enough clusters to average over (the first ones from an ordered start are large).
+        size = kernels.mean_cluster_size(spins, state, T, 50).mean()
+        size = kernels.mean_cluster_size(spins, state, T, max(50, int(4 * L * L / size))).mean()
+        clusters = max(1, int(round(L * L / size)))
+    _advance(spins, state, T, code, clusters, 1, burn_in)
+    e, m, _ = _advance(spins, state, T, code, clusters, 1, pilot)
+    tau_e = integrated_autocorrelation_time(e) if np.ptp(e) > 0 else 0.5
+    tau_m = integrated_autocorrelation_time(np.abs(m)) if np.ptp(np.abs(m)) > 0 else 0.5
+    spacing = max(1, math.ceil(spacing_factor * max(tau_e, tau_m)))
+    per_chain = math.ceil(n_samples / n_chains)
+    with tqdm(total=n_chains * per_chain, disable=not progress, leave=False, unit="sample",
+              desc=f"Ising L={L} T={T:.3f} ({algorithm})") as bar:
+        e, m, snaps = _advance(spins, state, T, code, clusters, spacing, per_chain,
+                               snapshots=True, bar=bar)
+    tau_samples = 0.5
+    if per_chain >= 8:
+        taus = [integrated_autocorrelation_time(x) for x in (e, np.abs(m)) if np.ptp(x) > 0]
+        tau_samples = max(taus, default=0.5)
+    # Interleave chains so that any prefix of the samples draws on every chain.
+    order = lambda a: np.swapaxes(a, 0, 1).reshape(-1, *a.shape[2:])[:n_samples]  # noqa: E731
+    return {
+        "spins": order(snaps), "energy": order(e), "magnetisation": order(m),
+        "tau_energy": np.float64(tau_e), "tau_abs_m": np.float64(tau_m),
+        "spacing": np.int64(spacing), "tau_samples": np.float64(tau_samples),
+        "algorithm": np.array(algorithm, dtype="<U10"), "clusters_per_sweep": np.int64(clusters),
+    }
+
+
+def simulate(
+    L: int,
+    T: float,
+    n_samples: int,
+    seed: int | None = None,
+    *,
+    algorithm: str = "auto",
+    n_chains: int | None = None,
+    spacing_factor: float = 2.0,
+    burn_in: int = 200,
+    pilot: int = 200,
+    progress: bool = True,
+    use_cache: bool = True,
+) -> IsingRun:
+    """Equilibrium samples at temperature ``T`` with diagnostics (see the module docstring).
+
+    Args:
+        L: linear size; the lattice is periodic ``L x L``.
+        T: temperature in units of ``J / k_B``.
+        n_samples: number of configurations returned.
+        seed: makes the run reproducible (and cacheable); ``None`` draws fresh entropy.
+        algorithm: ``"auto"``, ``"wolff"`` or ``"metropolis"``.
+        n_chains: independent chains (default ``min(32, max(2, n_samples))``).
+        spacing_factor: samples of a chain are ``ceil(spacing_factor * tau_int)`` sweeps apart.
+        burn_in, pilot: sweeps of each chain before the pilot and in the pilot.
+        progress: show a progress bar.
+        use_cache: read and write the on-disk cache (only when ``seed`` is given).
+    """
+    if n_chains is None:
+        n_chains = int(min(32, max(2, n_samples)))
+    _validate(L, T, n_samples, algorithm, n_chains)
+    params = dict(model="ising2d", version=_VERSION, L=int(L), T=float(T),
+                  n_samples=int(n_samples), seed=seed, algorithm=algorithm,
+                  n_chains=int(n_chains), spacing_factor=float(spacing_factor),
+                  burn_in=int(burn_in), pilot=int(pilot))
+
+    def compute():
+        return _simulate(int(L), float(T), int(n_samples), seed, algorithm, int(n_chains),
+                         float(spacing_factor), int(burn_in), int(pilot), progress)
+
+    spec = {"spins": ((n_samples, L, L), "int8"), "energy": ((n_samples,), "float64"),
+            "magnetisation": ((n_samples,), "float64"), "tau_energy": ((), "float64"),
+            "tau_abs_m": ((), "float64"), "spacing": ((), "int64"),
+            "tau_samples": ((), "float64"), "algorithm": ((), "<U10"),
+            "clusters_per_sweep": ((), "int64")}
+    if seed is not None and use_cache:
+        arrays = cache.cached_arrays("ising", params, compute, spec)
+    else:
+        arrays = compute()
+    return IsingRun(
+        spins=arrays["spins"], energy=arrays["energy"], magnetisation=arrays["magnetisation"],
+        tau_energy=float(arrays["tau_energy"]), tau_abs_m=float(arrays["tau_abs_m"]),
+        spacing=int(arrays["spacing"]), tau_samples=float(arrays["tau_samples"]),
+        algorithm=str(arrays["algorithm"]), clusters_per_sweep=int(arrays["clusters_per_sweep"]),
+        params=params,
+    )
+
+
+def sample(L: int, T: float, n_samples: int, seed: int | None = None, **kwargs) -> NDArray[np.int8]:
+    """Equilibrium configurations ``(n_samples, L, L)`` int8 of ``±1`` at temperature ``T``.
+
+    A shortcut for ``simulate(L, T, n_samples, seed, **kwargs).spins``.
+    """
+    return simulate(L, T, n_samples, seed, **kwargs).spins
+
+
+def scan(L: int, temperatures, n_samples: int, seed: int | None = None,
+         progress: bool = True, **kwargs) -> list[IsingRun]:
+    """:func:`simulate` at each temperature (each cached on its own, so a scan resumes)."""
+    temps = [float(t) for t in np.atleast_1d(temperatures)]
+    return [simulate(L, t, n_samples, seed, progress=progress, **kwargs)
+            for t in tqdm(temps, disable=not progress, desc=f"Ising L={L}", unit="T")]
+
+
+# ---- command line: python -m rgnotes simulate ising ... ---------------------------------------
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``python -m rgnotes simulate ising``."""
+    parser.add_argument("--L", type=int, required=True, help="linear lattice size")
+    parser.add_argument("--T", type=float, nargs="+", required=True, help="temperature(s)")
+    parser.add_argument("--n-samples", type=int, required=True)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--algorithm", choices=ALGORITHMS, default="auto")
+    parser.add_argument("--spacing-factor", type=float, default=2.0,
+                        help="samples are this many integrated autocorrelation times apart")
+    parser.add_argument("--out", type=Path, required=True,
+                        help=".npz file: spins (n_T, n_samples, L, L), energy, magnetisation, "
+                             "T, tau_energy, tau_abs_m, spacing")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``python -m rgnotes simulate ising`` with parsed ``args``."""
+    runs = scan(args.L, args.T, args.n_samples, args.seed, algorithm=args.algorithm,
+                spacing_factor=args.spacing_factor)
+    for r in runs:
+        print(f"T = {r.T:.4f}  {r.algorithm:10s} tau_int(E) = {r.tau_energy:6.2f}  "
+              f"tau_int(|m|) = {r.tau_abs_m:6.2f} sweeps  spacing = {r.spacing}  "
+              f"<E>/N = {r.energy.mean():+.5f}  <|m|> = {np.abs(r.magnetisation).mean():.5f}")
+    arrays = {
+        "spins": np.stack([r.spins for r in runs]),
+        "energy": np.stack([r.energy for r in runs]),
+        "magnetisation": np.stack([r.magnetisation for r in runs]),
+        "T": np.array([r.T for r in runs]),
+        "tau_energy": np.array([r.tau_energy for r in runs]),
+        "tau_abs_m": np.array([r.tau_abs_m for r in runs]),
+        "spacing": np.array([r.spacing for r in runs]),
+    }
+    cache.save_arrays(args.out, arrays, {"L": args.L, "T": list(args.T),
+                                         "n_samples": args.n_samples, "seed": args.seed,
+                                         "algorithm": args.algorithm,
+                                         "spacing_factor": args.spacing_factor})
+    print(f"wrote {args.out}")
+    return 0

@@ -1,0 +1,88 @@
+"""The 2D Ising sampler against exact finite-lattice results (Kaufman; Ferdinand & Fisher)
+and Onsager's spontaneous magnetisation. A biased sampler fails these by many sigma."""
+
+import numpy as np
+import pytest
+
+from rgnotes import cache
+from rgnotes.simulators import ising
+from rgnotes.simulators import ising_exact as ex
+from rgnotes.stats import mean_and_error
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
+
+
+def z_scores(run, L):
+    """Deviation of <E>/N and of C/N from the exact values, in standard errors."""
+    T = run.T
+    e, de = mean_and_error(run.energy)
+    batches = run.energy.reshape(20, -1)  # specific heat from 20 independent batches
+    c, dc = mean_and_error(batches.var(axis=1, ddof=1) * L * L / T**2)
+    return ((e - ex.energy_per_spin(T, L)) / de, (c - ex.specific_heat_per_spin(T, L)) / dc)
+
+
+@pytest.mark.parametrize("algorithm", ["wolff", "metropolis"])
+@pytest.mark.parametrize("T", [1.6, 2.1, ex.T_C, 2.6, 4.0])
+def test_energy_and_specific_heat_match_the_exact_finite_lattice(algorithm, T):
+    L = 8
+    run = ising.simulate(L, T, 4000, seed=11, algorithm=algorithm, progress=False)
+    z_e, z_c = z_scores(run, L)
+    assert abs(z_e) < 4 and abs(z_c) < 4, (z_e, z_c)
+
+
+def test_auto_on_a_larger_lattice_near_tc():
+    L = 24
+    for T in (2.2, 2.35):
+        run = ising.simulate(L, T, 4000, seed=5, progress=False)
+        assert run.algorithm == "wolff"
+        z_e, z_c = z_scores(run, L)
+        assert abs(z_e) < 4 and abs(z_c) < 4, (T, z_e, z_c)
+        assert run.tau_samples < 1.0  # samples are nearly independent
+
+
+def test_magnetisation_converges_to_onsager_below_tc():
+    L, T = 32, 1.9
+    run = ising.simulate(L, T, 4000, seed=2, progress=False)
+    m, dm = mean_and_error(np.abs(run.magnetisation))
+    assert abs(m - ex.spontaneous_magnetisation(T)) < 4 * dm + 1e-3
+
+
+def test_output_reproducibility_and_cache(tmp_path):
+    a = ising.simulate(6, 2.0, 50, seed=3, progress=False)
+    assert a.spins.shape == (50, 6, 6) and a.spins.dtype == np.int8
+    assert set(np.unique(a.spins)) <= {-1, 1}
+    e = -(a.spins * np.roll(a.spins, 1, 1) + a.spins * np.roll(a.spins, 1, 2)).sum((1, 2)) / 36
+    assert np.allclose(a.energy, e)
+    assert np.allclose(a.magnetisation, a.spins.mean(axis=(1, 2)))
+    b = ising.simulate(6, 2.0, 50, seed=3, progress=False, use_cache=False)
+    assert np.array_equal(a.spins, b.spins)  # recomputed, identical
+    c = ising.simulate(6, 2.0, 50, seed=4, progress=False, use_cache=False)
+    assert not np.array_equal(a.spins, c.spins)
+    assert np.array_equal(ising.sample(6, 2.0, 50, seed=3, progress=False), a.spins)  # cached
+
+
+def test_bad_input():
+    with pytest.raises(ValueError, match="T must be"):
+        ising.sample(8, 0.0, 10)
+    with pytest.raises(ValueError, match="L must be"):
+        ising.sample(1, 2.0, 10)
+    with pytest.raises(ValueError, match="n_samples"):
+        ising.sample(8, 2.0, 0)
+    with pytest.raises(ValueError, match="unknown algorithm"):
+        ising.sample(8, 2.0, 10, algorithm="heatbath")
+
+
+def test_command_line_entry(tmp_path):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    ising.add_arguments(parser)
+    out = tmp_path / "ising.npz"
+    args = parser.parse_args(["--L", "6", "--T", "2.0", "3.0", "--n-samples", "20",
+                              "--out", str(out)])
+    assert ising.run(args) == 0
+    data = cache.load_arrays(out)
+    assert data["spins"].shape == (2, 20, 6, 6) and data["T"].tolist() == [2.0, 3.0]
