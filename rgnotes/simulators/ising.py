@@ -38,7 +38,7 @@ from rgnotes.stats import integrated_autocorrelation_time
 ALGORITHMS = ("auto", "wolff", "metropolis")
 #: ``algorithm="auto"`` uses Metropolis at and above this temperature, Wolff below it.
 METROPOLIS_FROM_T = 3.0
-_VERSION = 1  # bump when the sampling procedure changes: old cache entries are then ignored
+_VERSION = 2  # bump when the sampling procedure changes: old cache entries are then ignored
 
 
 @dataclass(frozen=True)

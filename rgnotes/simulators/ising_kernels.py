@@ -74,20 +74,25 @@ def _wolff_cluster(spins, c, p_add, state, stack):
 
 @njit(inline="always")
 def _metropolis_sweep(spins, c, accept4, accept8, state):
-    """One typewriter sweep of single-spin Metropolis updates on ``spins[c]``."""
+    """One sweep of single-spin Metropolis updates on ``spins[c]`` in checkerboard order
+    (all sites with even ``r + q``, then all odd ones; ``L`` even keeps the colouring)."""
     L = spins.shape[1]
-    for r in range(L):
-        for q in range(L):
-            nb = (spins[c, (r + 1) % L, q] + spins[c, (r - 1) % L, q]
-                  + spins[c, r, (q + 1) % L] + spins[c, r, (q - 1) % L])
-            dE = 2 * spins[c, r, q] * nb
-            if dE <= 0:
-                spins[c, r, q] = -spins[c, r, q]
-            elif dE == 4:
-                if _uniform(state, c) < accept4:
+    for parity in range(2):
+        for r in range(L):
+            up = r - 1 if r > 0 else L - 1
+            down = r + 1 if r < L - 1 else 0
+            for q in range((r + parity) % 2, L, 2):
+                left = q - 1 if q > 0 else L - 1
+                right = q + 1 if q < L - 1 else 0
+                nb = spins[c, up, q] + spins[c, down, q] + spins[c, r, left] + spins[c, r, right]
+                dE = 2 * spins[c, r, q] * nb
+                if dE <= 0:
                     spins[c, r, q] = -spins[c, r, q]
-            elif _uniform(state, c) < accept8:
-                spins[c, r, q] = -spins[c, r, q]
+                elif dE == 4:
+                    if _uniform(state, c) < accept4:
+                        spins[c, r, q] = -spins[c, r, q]
+                elif _uniform(state, c) < accept8:
+                    spins[c, r, q] = -spins[c, r, q]
 
 
 @njit(inline="always")
