@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from rgnotes import cache
 from rgnotes.simulators import ising_kernels as kernels

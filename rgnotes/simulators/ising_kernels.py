@@ -75,7 +75,8 @@ def _wolff_cluster(spins, c, p_add, state, stack):
 @njit(inline="always")
 def _metropolis_sweep(spins, c, accept4, accept8, state):
     """One sweep of single-spin Metropolis updates on ``spins[c]`` in checkerboard order
-    (all sites with even ``r + q``, then all odd ones; ``L`` even keeps the colouring)."""
+    (all sites with even ``r + q``, then all odd ones). Any fixed order of single-spin
+    updates leaves the Boltzmann distribution invariant, so odd ``L`` is fine too."""
     L = spins.shape[1]
     for parity in range(2):
         for r in range(L):
