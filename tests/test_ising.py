@@ -17,11 +17,9 @@ def isolated_cache(tmp_path, monkeypatch):
 
 def z_scores(run, L):
     """Deviation of <E>/N and of C/N from the exact values, in standard errors."""
-    T = run.T
-    e, de = mean_and_error(run.energy)
-    batches = run.energy.reshape(20, -1)  # specific heat from 20 independent batches
-    c, dc = mean_and_error(batches.var(axis=1, ddof=1) * L * L / T**2)
-    return ((e - ex.energy_per_spin(T, L)) / de, (c - ex.specific_heat_per_spin(T, L)) / dc)
+    (e, de), (c, dc) = run.energy_per_spin(), run.specific_heat_per_spin()
+    return ((e - ex.energy_per_spin(run.T, L)) / de,
+            (c - ex.specific_heat_per_spin(run.T, L)) / dc)
 
 
 @pytest.mark.parametrize("algorithm", ["wolff", "metropolis"])
@@ -73,6 +71,8 @@ def test_bad_input():
         ising.sample(8, 2.0, 0)
     with pytest.raises(ValueError, match="unknown algorithm"):
         ising.sample(8, 2.0, 10, algorithm="heatbath")
+    with pytest.raises(ValueError, match="batches"):
+        ising.simulate(4, 2.0, 10, seed=0, progress=False).specific_heat_per_spin()
 
 
 def test_command_line_entry(tmp_path):

@@ -33,7 +33,7 @@ from tqdm import tqdm
 from rgnotes import cache
 from rgnotes.simulators import ising_kernels as kernels
 from rgnotes.simulators.ising_exact import T_C
-from rgnotes.stats import integrated_autocorrelation_time
+from rgnotes.stats import integrated_autocorrelation_time, mean_and_error
 
 ALGORITHMS = ("auto", "wolff", "metropolis")
 #: ``algorithm="auto"`` uses Metropolis at and above this temperature, Wolff below it.
@@ -73,6 +73,22 @@ class IsingRun:
     @property
     def T(self) -> float:
         return float(self.params["T"])
+
+    def energy_per_spin(self) -> tuple[float, float]:
+        """Mean energy per spin and its standard error (the samples are nearly independent)."""
+        mean, err = mean_and_error(self.energy)
+        return float(mean), float(err)
+
+    def specific_heat_per_spin(self, n_batches: int = 20) -> tuple[float, float]:
+        """Specific heat per spin ``N Var(E/N) / T^2`` and its standard error, from the spread
+        of the estimate over ``n_batches`` independent batches of samples."""
+        n = self.energy.size - self.energy.size % n_batches
+        if n < 2 * n_batches:
+            raise ValueError(f"need at least {2 * n_batches} samples for {n_batches} batches")
+        batches = self.energy[:n].reshape(n_batches, -1)
+        L = self.spins.shape[-1]
+        mean, err = mean_and_error(batches.var(axis=1, ddof=1) * L * L / self.T**2)
+        return float(mean), float(err)
 
 
 def _validate(L: int, T: float, n_samples: int, algorithm: str, n_chains: int | None) -> None:
