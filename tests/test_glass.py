@@ -134,6 +134,23 @@ def test_cache_hit_and_corrupt_entry_is_regenerated(tmp_path):
     assert np.array_equal(regenerated.positions, first.positions)
 
 
+def test_corrupt_checkpoint_is_detected_and_the_run_starts_over(tmp_path):
+    reference = quiet_simulate(1.0, seed=6, cache_result=False, **TINY)
+
+    def stop(chunk):
+        if chunk == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        quiet_simulate(1.0, seed=6, on_chunk=stop, **TINY)
+    (ckpt,) = (tmp_path / "cache" / "glass").glob("*.checkpoint.npz")
+    ckpt.write_bytes(ckpt.read_bytes()[:200])  # truncated, as by a failing disk
+    seen = []
+    with pytest.warns(UserWarning, match="ignoring glass checkpoint"):
+        again = quiet_simulate(1.0, seed=6, on_chunk=seen.append, **TINY)
+    assert seen == list(range(5)) and np.array_equal(again.positions, reference.positions)
+
+
 def test_cli_functions(tmp_path, capsys):
     parser = argparse.ArgumentParser()
     glass.add_arguments(parser)

