@@ -180,3 +180,11 @@ def test_potential_energy_matches_pedersen_2018():
     u, err = glass.block_mean_error(traj.potential_energy, 10)
     print(f"<U>/N = {u:.4f} +- {err:.4f} (published -5.974)")
     assert abs(u - (-5.974)) < max(4 * err, 0.01)
+
+
+def test_openmp_threads_give_the_same_short_trajectory_up_to_roundoff():
+    one = quiet_simulate(1.0, seed=8, cache_result=False, threads=1, **TINY)
+    two = quiet_simulate(1.0, seed=8, cache_result=False, threads=2, **TINY)
+    assert two.params["threads"] == 2
+    # 700 steps: different summation order only, not yet amplified by chaos
+    np.testing.assert_allclose(two.positions, one.positions, atol=1e-5)
