@@ -1,4 +1,4 @@
-"""The command line: ``python -m rgnotes simulate {ising,gaussian} ...`` and ``cache``.
+"""The command line: ``python -m rgnotes simulate {ising,gaussian,glass} ...`` and ``cache``.
 
 Each simulator module provides ``add_arguments(parser)`` and ``run(args) -> int``; this file
 only wires them together. ``python -m rgnotes simulate ising --help`` lists the options.
@@ -14,6 +14,7 @@ import sys
 SIMULATORS = {
     "ising": "rgnotes.simulators.ising",
     "gaussian": "rgnotes.simulators.gaussian",
+    "glass": "rgnotes.simulators.glass",
 }
 
 

@@ -15,6 +15,17 @@ def mean_and_error(x: NDArray[np.floating], axis: int = 0) -> tuple[NDArray, NDA
     return x.mean(axis=axis), x.std(axis=axis, ddof=1) / np.sqrt(n)
 
 
+def block_mean_and_error(x: NDArray[np.floating], n_blocks: int = 10) -> tuple[float, float]:
+    """Mean of a correlated time series ``(n_t,)`` and its standard error from ``n_blocks``
+    consecutive block averages (valid when a block is much longer than the correlation time)."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 1 or n_blocks < 2 or len(x) < 2 * n_blocks:
+        raise ValueError(f"need a 1-D series of at least {2 * n_blocks} values, got {x.shape}")
+    blocks = x[: len(x) // n_blocks * n_blocks].reshape(n_blocks, -1).mean(axis=1)
+    _, err = mean_and_error(blocks)
+    return float(x.mean()), float(err)
+
+
 def covariance_zscores(samples: NDArray[np.floating], cov: NDArray[np.floating]) -> NDArray:
     """Deviation of the sample covariance of zero-mean Gaussian ``samples`` ``(m, d)`` from the
     exact ``cov`` ``(d, d)``, in units of its standard error.

@@ -41,3 +41,14 @@ def test_integrated_autocorrelation_time_of_an_ar1_process():
         assert abs(integrated_autocorrelation_time(x) - exact) < 0.05 * exact + 0.02
     with pytest.raises(ValueError, match="constant"):
         integrated_autocorrelation_time(np.ones((2, 10)))
+
+
+def test_block_mean_and_error():
+    from rgnotes.stats import block_mean_and_error
+
+    # independent samples: the block estimate of the error matches sigma / sqrt(n)
+    x = np.random.default_rng(3).standard_normal(100_000)
+    m, e = block_mean_and_error(x, 20)
+    assert m == x.mean() and abs(e / (1 / np.sqrt(x.size)) - 1) < 0.5
+    with pytest.raises(ValueError, match="at least"):
+        block_mean_and_error(np.ones(5), 10)

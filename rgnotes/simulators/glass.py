@@ -43,6 +43,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .. import cache
+from ..stats import block_mean_and_error
 from . import glass_lammps as engine
 from . import glass_run
 from .glass_dynamics import Q_PEAK, self_isf_positions
@@ -289,16 +290,6 @@ def equilibrium_report(traj: Trajectory, q: float = Q_PEAK, min_ratio: float = 1
     return EquilibriumReport(tau, decayed, eq_time, prod, ok, msg)
 
 
-def block_mean_error(x: NDArray[np.floating], n_blocks: int = 10) -> tuple[float, float]:
-    """Mean of a time series and its standard error from ``n_blocks`` block averages."""
-    x = np.asarray(x, dtype=float)
-    if x.ndim != 1 or len(x) < 2 * n_blocks or n_blocks < 2:
-        raise ValueError(f"need a 1-D series of at least {2 * n_blocks} values, got {x.shape}")
-    blocks = x[: len(x) // n_blocks * n_blocks].reshape(n_blocks, -1).mean(axis=1)
-    return float(x.mean()), float(blocks.std(ddof=1) / np.sqrt(n_blocks))
-
-
-# ---- command line: `python -m rgnotes simulate glass ...` ------------------------------------
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the options of ``python -m rgnotes simulate glass`` to ``parser``."""
     parser.add_argument("-T", "--temperature", dest="T", type=float, required=True,
@@ -346,7 +337,7 @@ def run(args: argparse.Namespace) -> int:
     save_trajectory(args.output, traj)
     report = equilibrium_report(traj)
     if traj.n_frames >= 4:
-        u, du = block_mean_error(traj.potential_energy, min(10, traj.n_frames // 2))
+        u, du = block_mean_and_error(traj.potential_energy, min(10, traj.n_frames // 2))
     else:
         u, du = float(traj.potential_energy.mean()), math.nan
     print(f"KA glass: N={traj.n_particles} T={traj.params['T']:g} "
