@@ -15,12 +15,13 @@ A = frames ``t-h, ..., t-1`` and B = frames ``t, ..., t+h-1`` (h frames each, ha
 no frame belongs to both). It is defined for ``t = h, ..., frames - h``; :func:`phop` returns
 row ``k`` for frame ``t = k + h``, ``frames - window + 1`` rows in all.
 
-Planted hop (the test's ground truth): a particle at rest at r0 up to frame t0 - 1 and at
-r0 + a (|a| = a) from frame t0 on. For t = t0 + k, |k| < h, A and B hold respectively
-(h - k, k) and (0, h) frames at (r0, r0 + a) when k >= 0, so <r>_B = r0 + a,
-<(r - <r>_B)^2>_A = (h - k) a^2 / h, <r>_A = r0 + k a / h and <(r - <r>_A)^2>_B =
-((h - k)/h)^2 a^2, hence p_hop = a^2 ((h - |k|)/h)^{3/2} (the same for k < 0 by symmetry):
-the maximum a^2 is at the frame of the jump, t = t0, and p_hop = 0 for |k| >= h.
+Planted hop (the test's ground truth): a particle at rest at ``r0`` up to frame ``t0 - 1`` and
+at ``r0 + a`` (jump length ``a``) from frame ``t0`` on. For ``t = t0 + k`` with ``0 <= k < h``,
+A and B hold respectively ``(h - k, k)`` and ``(0, h)`` frames at ``(r0, r0 + a)``, so
+``<r>_B = r0 + a``, ``<(r - <r>_B)^2>_A = (h - k) a^2 / h``, ``<r>_A = r0 + k a / h`` and
+``<(r - <r>_A)^2>_B = ((h - k)/h)^2 a^2``, hence ``p_hop = a^2 ((h - abs(k))/h)^(3/2)`` (the same
+for ``k < 0`` by symmetry): the maximum ``a^2`` is at the frame of the jump, ``t = t0``, and
+``p_hop = 0`` for ``abs(k) >= h``.
 """
 
 from __future__ import annotations

@@ -253,7 +253,7 @@ def self_isf(traj: Trajectory, q: float = Q_PEAK, species: int = 0, *, n_lags: i
              max_origins: int = 200) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """F_s(q, t) of the particles of type ``species`` (0 = A). Returns ``(t [tau], F_s)``.
 
-    See :func:`rgnotes.simulators.glass_dynamics.self_isf_positions`.
+    Computed by ``rgnotes.simulators.glass_dynamics.self_isf_positions``.
     """
     if species not in (0, 1):
         raise ValueError(f"species must be 0 (A) or 1 (B), got {species}")
