@@ -56,8 +56,9 @@ def test_variance_preserving_weights():
 
 
 def test_bad_pairings_are_rejected():
-    with pytest.raises(ValueError, match="odd"):
-        validate_pairs([[0, 1]], 3)
+    with pytest.raises(ValueError, match="carry one variable"):
+        validate_pairs([[0, 1], [1, 2]], 3)
+    assert validate_pairs([[0, 2], [1, 1]], 3).tolist() == [[0, 2], [1, 1]]
     with pytest.raises(ValueError, match="shape"):
         validate_pairs([[0, 1, 2]], 4)
     with pytest.raises(ValueError, match="exactly once"):

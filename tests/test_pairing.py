@@ -9,6 +9,7 @@ import pytest
 
 from rgnotes.coarse import pairing as P
 from rgnotes.coarse.correlation import RankDeficientWarning, correlation_matrix, standardize
+from rgnotes.coarse.covariance import validate_pairs
 from rgnotes.coarse.residuals import Residuals
 from rgnotes.simulators import gaussian
 
@@ -103,7 +104,7 @@ def test_residual_updates_match_direct_least_squares():
 def test_every_method_returns_a_valid_pairing(method, d):
     X = instance("cov", d, 6)
     pairs = P.pair(X, method, seed=1)
-    P.validate_pairing(pairs, d)
+    validate_pairs(pairs, d)
     if d % 2:
         assert pairs[-1, 0] == pairs[-1, 1]
 
@@ -179,5 +180,15 @@ def test_rank_deficient_data_still_gives_a_valid_pairing():
     with pytest.warns(RankDeficientWarning):
         for method in ("greedy", "stepwise", "correlation"):
             pairs = P.pair(X, method)
-            P.validate_pairing(pairs, 12)
+            validate_pairs(pairs, 12)
             assert np.isclose(P.projection_error(X, pairs), lstsq_error(X, pairs), atol=1e-9)
+
+
+@pytest.mark.parametrize("kind", ["iid", "cov", "field1d"])
+@pytest.mark.parametrize("d", [8, 13, 24, 40])
+def test_stepwise_gives_the_pairs_of_the_linselect_driven_reference(kind, d):
+    references = pytest.importorskip("tests.references.pairing")
+    X = instance(kind, d, seed=d)
+    ours = P.pair(X, "stepwise", block=4)  # small blocks: delayed updates are folded often
+    ours = ours[ours[:, 0] != ours[:, 1]]  # the references list no carried variable
+    assert np.array_equal(ours, references.stepwise_pairs_linselect(X))

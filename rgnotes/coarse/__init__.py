@@ -2,6 +2,8 @@
 
 - :mod:`rgnotes.coarse.covariance`: how a pairing acts on a covariance matrix (exact, Gaussian).
 - :mod:`rgnotes.coarse.blockspin`: Kadanoff's majority-rule block spins on a lattice.
+- :mod:`rgnotes.coarse.pairing`: pairing rules and the projection error they minimise.
+- :mod:`rgnotes.coarse.hierarchy`: iterate pairing into an RG hierarchy.
 """
 
 from rgnotes.coarse.blockspin import majority_rule, neighbour_correlation
@@ -13,8 +15,18 @@ from rgnotes.coarse.covariance import (
     validate_pairs,
     variance_preserving_weights,
 )
+from rgnotes.coarse.hierarchy import Hierarchy, Level, coarse_grain, coarse_grain_correlation
+from rgnotes.coarse.pairing import METHODS, pair, pair_from_correlation, projection_error
 
 __all__ = [
+    "METHODS",
+    "Hierarchy",
+    "Level",
+    "coarse_grain",
+    "coarse_grain_correlation",
+    "pair",
+    "pair_from_correlation",
+    "projection_error",
     "adjacent_pairing",
     "coarse_covariance",
     "halves_pairing",

@@ -1,7 +1,8 @@
 """How one pairing step acts on a covariance matrix.
 
-A pairing of ``d = 2n`` variables is an integer array ``pairs`` of shape ``(n, 2)`` in which
-every index ``0..d-1`` appears once. The coarse variables are ``z_j = w_j (x_a + x_b)`` for
+A pairing of ``d`` variables is an integer array ``pairs`` of shape ``(ceil(d/2), 2)`` in which
+every index ``0..d-1`` appears once; for odd ``d`` one row ``(k, k)`` carries ``k`` up alone
+(with weight 1/2 it is ``x_k`` itself). The coarse variables are ``z_j = w_j (x_a + x_b)`` for
 ``(a, b) = pairs[j]``, i.e. ``z = W P x`` with the ``(n, d)`` pairing matrix ``P``. If ``x`` has
 covariance ``C`` then ``z`` has covariance ``W P C P^T W``: entry ``(i, j)`` is the sum of the four
 entries of ``C`` that connect pair ``i`` to pair ``j``. For a Gaussian this is exact, and it is
@@ -16,16 +17,21 @@ from numpy.typing import ArrayLike, NDArray
 
 
 def validate_pairs(pairs: ArrayLike, d: int) -> NDArray[np.intp]:
-    """Check that ``pairs`` is a perfect pairing of ``range(d)``; return it as ``(d//2, 2)``."""
+    """Check that ``pairs`` uses every index of ``range(d)`` exactly once, with one self-pair
+    ``(k, k)`` (a variable carried up alone) when ``d`` is odd. Returns ``(ceil(d/2), 2)`` ints."""
     p = np.asarray(pairs)
-    if d % 2:
-        raise ValueError(f"cannot pair an odd number of variables (d = {d})")
-    if p.shape != (d // 2, 2):
-        raise ValueError(f"pairs must have shape ({d // 2}, 2) for d = {d}, got {p.shape}")
+    n = (d + 1) // 2
+    if d < 2:
+        raise ValueError(f"need at least 2 variables to pair, got d = {d}")
+    if p.shape != (n, 2):
+        raise ValueError(f"a pairing of d = {d} variables has shape ({n}, 2), got {p.shape}")
     if not np.issubdtype(p.dtype, np.integer):
         raise ValueError(f"pairs must hold integer indices, got dtype {p.dtype}")
-    if not np.array_equal(np.sort(p.ravel()), np.arange(d)):
-        raise ValueError(f"pairs must use every index 0..{d - 1} exactly once")
+    selfs = p[:, 0] == p[:, 1]
+    used = np.concatenate([p[~selfs].ravel(), p[selfs, 0]])
+    if selfs.sum() != d % 2 or not np.array_equal(np.sort(used), np.arange(d)):
+        raise ValueError(f"pairs must use every index 0..{d - 1} exactly once"
+                         + (" and carry one variable as (k, k)" if d % 2 else ""))
     return p.astype(np.intp)
 
 

@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.linalg import cho_factor, cho_solve
 
 from rgnotes.coarse.correlation import correlation_matrix, standardize
+from rgnotes.coarse.covariance import validate_pairs
 from rgnotes.coarse.residuals import Residuals
 
 METHODS = ("greedy", "stepwise", "correlation", "random", "exhaustive")
@@ -48,7 +50,7 @@ def projection_error(X: ArrayLike, pairs: ArrayLike) -> float:
     updates are tested against.
     """
     Z = standardize(X)
-    p = validate_pairing(pairs, Z.shape[1])
+    p = validate_pairs(pairs, Z.shape[1])
     F = Z[:, p[:, 0]] + Z[:, p[:, 1]]
     coef, *_ = np.linalg.lstsq(F, Z, rcond=None)
     residual = Z - F @ coef
@@ -59,7 +61,7 @@ def projection_error_from_correlation(M: ArrayLike, pairs: ArrayLike) -> float:
     """:func:`projection_error` computed from the correlation matrix ``M`` ``(d, d)`` alone:
     ``1 - tr(S^+ A) / d`` with ``S = E^T M E`` and ``A = E^T M^2 E`` (``E`` the pairing matrix)."""
     M = np.asarray(M, dtype=float)
-    p = validate_pairing(pairs, M.shape[0])
+    p = validate_pairs(pairs, M.shape[0])
     return float(_errors_batch(M, M @ M, p[None])[0])
 
 
@@ -75,23 +77,6 @@ def _errors_batch(M, M2, pairings):
     S, A = block(M), block(M2)
     explained = np.einsum("kij,kji->k", np.linalg.pinv(S, hermitian=True), A)
     return 1.0 - explained / M.shape[0]
-
-
-def validate_pairing(pairs: ArrayLike, d: int) -> NDArray[np.intp]:
-    """Check that ``pairs`` uses every index of ``range(d)`` exactly once, with one self-pair
-    ``(k, k)`` (the carried variable) when ``d`` is odd. Returns ``(ceil(d/2), 2)`` ints."""
-    p = np.asarray(pairs)
-    n = (d + 1) // 2
-    if p.shape != (n, 2):
-        raise ValueError(f"a pairing of d = {d} variables has shape ({n}, 2), got {p.shape}")
-    if not np.issubdtype(p.dtype, np.integer):
-        raise ValueError(f"pairs must hold integer indices, got dtype {p.dtype}")
-    selfs = p[:, 0] == p[:, 1]
-    used = np.concatenate([p[~selfs].ravel(), p[selfs, 0]])
-    if selfs.sum() != d % 2 or not np.array_equal(np.sort(used), np.arange(d)):
-        raise ValueError(f"pairs must use every index 0..{d - 1} exactly once"
-                         + (" and carry one variable as (k, k)" if d % 2 else ""))
-    return p.astype(np.intp)
 
 
 # ---- the methods ----------------------------------------------------------------------------
@@ -216,33 +201,65 @@ def _global_greedy(M, block):
     return np.array(pairs, dtype=np.intp)
 
 
-def _refine(M, starts, neighbours=8, max_sweeps=100):
-    """Local search from each starting pairing; return the best result.
+def _refine(M, starts, neighbours=8, max_sweeps=500):
+    """Local search from the starting pairings; return the best result.
 
     A move removes ``k = 2`` or ``3`` pairs and re-matches their ``2k`` variables in another
-    way (all 2 or 14 alternatives); its effect on the projection error is computed exactly in
-    ``O(d k^2)`` (:func:`_exchange_gains`). Each sweep recomputes the projection of the current
-    pairing, evaluates every move among a pair and its ``neighbours`` most correlated pairs,
-    and applies the best improving moves that touch disjoint pairs, until none improves.
+    way (2 or 14 alternatives to the current matching); its effect on the projection error is
+    computed exactly (:func:`_exchange_gains`). A sweep computes the projection of the current
+    pairing once and evaluates every move among a pair and its ``neighbours`` most correlated
+    pairs (for ``k = 3``, half as many). Two-pair moves are swept until none improves, then
+    three-pair moves are tried, and so on until neither improves. A sweep applies the best
+    improving moves on disjoint pairs together and keeps them if the error drops; otherwise it
+    applies the best move alone, whose gain is exact. Small problems (``d <= 64``) refine every
+    start until no move improves; larger ones refine only the best start, and stop once three
+    sweeps together gain less than 1e-4 of the error.
     """
     M2 = M @ M
+    errors = [_errors_batch(M, M2, p[None])[0] for p in starts]
+    large = M.shape[0] > 64
+    if large:
+        starts = [starts[int(np.argmin(errors))]]
     best, best_err = None, np.inf
-    for start in starts:
-        pairs = start.copy()
+    for pairs in starts:
+        pairs = pairs.copy()
+        err, moves = _improving_moves(M, pairs, neighbours, k_max=2)
+        k_max, history = 2, [err]
         for _ in range(max_sweeps):
-            moves = _improving_moves(M, pairs, neighbours)
+            if large and len(history) > 3 and history[-4] - err < 1e-4 * err:
+                break  # three sweeps gained less than 1e-4 of the error: good enough
             if not moves:
-                break
+                if k_max == 3:
+                    break
+                k_max = 3  # two-pair moves exhausted: try three-pair moves
+                err, moves = _improving_moves(M, pairs, neighbours, k_max=3)
+                continue
+            trial = pairs.copy()
             used = np.zeros(len(pairs), dtype=bool)
             for _gain, removed, new in moves:
-                if used[removed].any():
-                    continue
-                used[removed] = True
-                pairs[removed] = new
-        err = _errors_batch(M, M2, pairs[None])[0]
+                if not used[removed].any():
+                    used[removed] = True
+                    trial[removed] = new
+            trial_err, trial_moves = _improving_moves(M, trial, neighbours, k_max=2)
+            if trial_err >= err - 1e-15:  # the batch interacted badly: take the best move alone
+                _gain, removed, new = moves[0]
+                trial = pairs.copy()
+                trial[removed] = new
+                trial_err, trial_moves = _improving_moves(M, trial, neighbours, k_max=2)
+            pairs, err, moves, k_max = trial, trial_err, trial_moves, 2
+            history.append(err)
         if err < best_err - 1e-12:
             best, best_err = pairs, err
     return _canonical(best)
+
+
+def _psd_inverse(S):
+    """Inverse of a symmetric positive-definite matrix by Cholesky; pseudo-inverse if singular."""
+    try:
+        factor = cho_factor(S, lower=True, check_finite=False)
+        return cho_solve(factor, np.eye(S.shape[0]), check_finite=False)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(S, hermitian=True)
 
 
 def _canonical(pairs):
@@ -253,43 +270,65 @@ def _canonical(pairs):
     return np.vstack([pairs[~selfs], pairs[selfs]]).astype(np.intp)
 
 
-def _improving_moves(M, pairs, neighbours):
-    """Improving moves ``(gain, removed pair indices, new pairs)``, best first."""
-    real = np.flatnonzero(pairs[:, 0] != pairs[:, 1])  # the carried variable stays put
-    if real.size < 2:
-        return []
+def _improving_moves(M, pairs, neighbours, k_max=3):
+    """The projection error of ``pairs`` and its improving moves ``(gain, removed pair
+    indices, new pairs)`` of size 2 (and 3 if ``k_max == 3``), best first."""
     a, b = pairs[:, 0], pairs[:, 1]
     W = M[:, a] + M[:, b]  # M E, (d, n)
-    Omega = np.linalg.pinv(W[a] + W[b], hermitian=True)  # (E^T M E)^+
+    Omega = _psd_inverse(W[a] + W[b])  # (E^T M E)^-1
     Z = W @ Omega
+    error = 1.0 - np.sum(W * Z) / M.shape[0]  # 1 - tr(Omega E^T M^2 E) / d
+    real = np.flatnonzero(pairs[:, 0] != pairs[:, 1])  # the carried variable stays put
+    if real.size < 2:
+        return error, []
     B = M - Z @ W.T  # residual covariance of the current pairing
     # neighbourhoods: the pairs most strongly correlated with each pair
     link = np.abs(W[a] + W[b])[np.ix_(real, real)]
     np.fill_diagonal(link, -np.inf)
-    c = min(neighbours, real.size - 1)
-    near = real[np.argsort(-link, axis=1)[:, :c]]
-    groups = {tuple(sorted((p, q))) for p, row in zip(real, near, strict=True) for q in row}
-    groups |= {tuple(sorted((p, q, r))) for p, row in zip(real, near, strict=True)
-               for i, q in enumerate(row) for r in row[i + 1:]}
-    batches = []
-    for k in (2, 3):
-        removed = np.array(sorted(g for g in groups if len(g) == k), dtype=np.intp)
-        if removed.size:
-            batches.append((removed, _rematchings(k)))
+    c2 = min(neighbours, real.size - 1)
+    near = real[np.argsort(-link, axis=1)[:, :c2]]  # (n_real, c2)
+    twos = np.sort(np.stack([np.repeat(real, c2), near.ravel()], axis=1), axis=1)
+    batches = [(np.unique(twos, axis=0), _rematchings(2))]
+    if k_max == 3 and real.size >= 3:
+        c3 = max(2, min(c2, neighbours // 2))
+        i, j = np.triu_indices(c3, k=1)
+        threes = np.concatenate([np.repeat(real, i.size)[:, None],
+                                 near[:, :c3][:, i].reshape(-1, 1),
+                                 near[:, :c3][:, j].reshape(-1, 1)], axis=1)
+        batches.append((np.unique(np.sort(threes, axis=1), axis=0), _rematchings(3)))
     carried = np.flatnonzero(pairs[:, 0] == pairs[:, 1])
     if carried.size:  # exchange the carried variable k with a member of pair (a, b)
         removed = np.stack([real, np.full(real.size, carried[0])], axis=1)
         batches.append((removed, [np.array([[0, 2], [1, 1]]), np.array([[1, 2], [0, 0]])]))
     moves = []
     for removed, rematchings in batches:
-        members = pairs[removed].reshape(len(removed), -1)  # (C, 2k)
-        for rematch in rematchings:
-            new = members[:, rematch]  # (C, k, 2)
-            gain = _exchange_gains(B, Z, Omega, removed, new)
-            for t in np.flatnonzero(gain > 1e-12 * M.shape[0]):
-                moves.append((gain[t], removed[t], new[t]))
+        for lo in range(0, len(removed), 512):  # bounded memory: (chunk, 2k, d) arrays
+            part = removed[lo:lo + 512]
+            members = pairs[part].reshape(len(part), -1)  # (C, 2k) variable indices
+            group = _group_context(B, Z, Omega, part, members)
+            for rematch in rematchings:
+                gain = _exchange_gains(group, rematch)
+                for t in np.flatnonzero(gain > 1e-12 * M.shape[0]):
+                    moves.append((gain[t], part[t], members[t][rematch]))
     moves.sort(key=lambda move: -move[0])
-    return moves
+    return error, moves
+
+
+def _group_context(B, Z, Omega, removed, members):
+    """The small matrices a group of pairs needs: for candidates ``(C,)`` with removed pairs
+    ``R`` ``(C, k)`` and member variables ``(C, 2k)``: ``B``, ``G = B^2`` and ``Z`` among the
+    members, ``(B Z)[members, R]``, ``(Z^T Z)[R, R]`` and ``H = (Omega_RR)^+``."""
+    rows = B[members]  # (C, 2k, d)
+    ZR = np.moveaxis(Z[:, removed], 0, 1)  # (C, d, k)
+    rr = (removed[:, :, None], removed[:, None, :])
+    return {
+        "B": np.take_along_axis(rows, members[:, None, :], axis=2),  # (C, 2k, 2k)
+        "G": rows @ np.swapaxes(rows, 1, 2),  # (C, 2k, 2k)
+        "Z": Z[members[:, :, None], removed[:, None, :]],  # (C, 2k, k)
+        "BZ": rows @ ZR,  # (C, 2k, k)
+        "ZtZ": np.swapaxes(ZR, 1, 2) @ ZR,  # (C, k, k)
+        "H": np.linalg.pinv(Omega[rr], hermitian=True),  # (C, k, k)
+    }
 
 
 def _rematchings(k):
@@ -302,26 +341,36 @@ def _rematchings(k):
     return out
 
 
-def _exchange_gains(B, Z, Omega, removed, new):
-    """Gain in explained variance of replacing the pairs ``removed`` ``(C, k)`` by ``new``
-    ``(C, k, 2)``, exactly, for every candidate at once.
+def _exchange_gains(group, rematch):
+    """Gain in explained variance of re-matching each group's members as ``rematch``
+    (positions ``(k, 2)`` into the members), exactly, for every group at once.
 
-    Removing features R from the regression adds ``Y H Y^T`` to the residual covariance
-    (``Y = Z[:, R]``, ``H = (Omega_RR)^+``) and loses ``tr(H Y^T Y)`` explained variance; adding
-    features V then explains ``tr((V^T B_R V)^+ V^T B_R^2 V)`` with ``B_R V = B V + Y H Y^T V``.
+    With the current pairing's residual covariance ``B``, ``G = B^2``, ``Z = M E Omega`` and
+    ``Omega = (E^T M E)^-1``: removing the features R adds ``Y H Y^T`` to the residual
+    covariance (``Y = Z[:, R]``, ``H = (Omega_RR)^+``) and loses ``tr(H Y^T Y)`` explained
+    variance; adding the features V then explains ``tr((V^T B_R V)^+ V^T B_R^2 V)``, where
+
+        V^T B_R V   = V^T B V + (V^T Y) H (Y^T V),
+        V^T B_R^2 V = V^T G V + (V^T B Y) H (Y^T V) + (V^T Y) H (Y^T B V)
+                      + (V^T Y) H (Y^T Y) H (Y^T V),
+
+    all ``k x k`` and gathered from :func:`_group_context`.
     """
-    C, k = removed.shape
-    cand = np.arange(C)[:, None]
-    Y = Z[:, removed]  # (d, C, k)
-    H = np.linalg.pinv(Omega[removed[:, :, None], removed[:, None, :]], hermitian=True)
-    lost = np.einsum("cij,dci,dcj->c", H, Y, Y)
-    na, nb = new[..., 0], new[..., 1]  # (C, k)
-    BV = B[:, na] + B[:, nb]  # (d, C, k)
-    YtV = np.swapaxes(Y[na, cand] + Y[nb, cand], 1, 2)  # (C, k_removed, k_new)
-    BRV = BV + np.einsum("dci,cij,cjl->dcl", Y, H, YtV)
-    VtBRV = BRV[na, cand] + BRV[nb, cand]  # (C, k_new, k_new)
-    VtBR2V = np.einsum("dci,dcj->cij", BRV, BRV)
-    gained = np.einsum("cij,cji->c", np.linalg.pinv(VtBRV, hermitian=True), VtBR2V)
+    pa, pb = rematch[:, 0], rematch[:, 1]
+    H, YtY = group["H"], group["ZtZ"]
+    lost = np.einsum("cij,cji->c", H, YtY)
+
+    def quad(C_):  # V^T C V from the members' block of C
+        return (C_[:, pa][:, :, pa] + C_[:, pa][:, :, pb]
+                + C_[:, pb][:, :, pa] + C_[:, pb][:, :, pb])
+
+    VY = group["Z"][:, pa] + group["Z"][:, pb]  # (C, k, k)
+    VBY = group["BZ"][:, pa] + group["BZ"][:, pb]
+    HVYt = H @ np.swapaxes(VY, 1, 2)
+    VBRV = quad(group["B"]) + VY @ HVYt
+    VBR2V = (quad(group["G"]) + VBY @ HVYt + VY @ H @ np.swapaxes(VBY, 1, 2)
+             + VY @ H @ YtY @ HVYt)
+    gained = np.einsum("cij,cji->c", np.linalg.pinv(VBRV, hermitian=True), VBR2V)
     return gained - lost
 
 

@@ -1,0 +1,155 @@
+"""The RG hierarchy: pair, merge, repeat.
+
+Level 0 holds the ``d`` standardized original variables. Level ``k + 1`` pairs the variables
+of level ``k`` (:func:`rgnotes.coarse.pairing.pair_from_correlation`) and merges each pair
+``(a, b)`` into the unit-variance variable ``(z_a + z_b) / sqrt(2 (1 + M_ab))`` (eq. 23 of
+Landy et al.); a carried variable ``(k, k)`` goes up unchanged. The correlation matrix of
+level ``k + 1`` follows from that of level ``k`` alone, ``M' = W P M P^T W``, so the data are
+read once. Level ``k`` has ``ceil(d / 2^k)`` variables; each is a *cluster* of original
+variables (``2^k`` of them, fewer for clusters that contain a carried variable).
+
+Which normalisation to use matters only for the values of the coarse variables, not for the
+pairing (a projection error does not depend on the scale of the features). The mean-variance
+analysis of cluster *sums* uses :meth:`Hierarchy.clusters` with the original data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from rgnotes.coarse.correlation import correlation_matrix, standardize
+from rgnotes.coarse.covariance import coarse_covariance, variance_preserving_weights
+from rgnotes.coarse.pairing import (
+    DEFAULT_METHOD,
+    pair_from_correlation,
+    projection_error_from_correlation,
+)
+
+
+@dataclass(frozen=True)
+class Level:
+    """One coarse-graining step, from the variables of the level below to this level's.
+
+    Attributes:
+        pairs: ``(n, 2)`` indices into the level below; ``(k, k)`` carries ``k`` up alone.
+        weights: ``(n,)``: coarse variable ``j`` is ``w_j (z_a + z_b)``, of unit variance
+            (``w_j = 1/2`` for a carried variable ``(k, k)``, which is then ``z_k`` itself).
+        labels: ``(d,)`` the cluster (coarse variable of this level) of each original variable.
+        correlation: ``(n, n)`` correlation matrix of this level's variables.
+        error: projection error of this step: the fraction of the variance of the level below
+            that projection onto this level's variables leaves unexplained.
+    """
+
+    pairs: NDArray[np.intp]
+    weights: NDArray[np.float64]
+    labels: NDArray[np.intp]
+    correlation: NDArray[np.float64]
+    error: float
+
+
+@dataclass(frozen=True)
+class Hierarchy:
+    """Levels ``0 .. K`` of a coarse-graining of data ``(m, d)``; level 0 is the data itself.
+
+    Attributes:
+        levels: ``levels[0]`` describes the original variables (each its own cluster, no
+            pairs); ``levels[k]`` for ``k >= 1`` the k-th pairing step.
+        method: the pairing method used.
+        data: the standardized data ``(m, d)``, or ``None`` if built from a correlation matrix.
+    """
+
+    levels: list[Level]
+    method: str
+    data: NDArray[np.float64] | None = field(default=None, repr=False)
+
+    @property
+    def n_levels(self) -> int:
+        """Number of levels including level 0."""
+        return len(self.levels)
+
+    @property
+    def errors(self) -> NDArray[np.float64]:
+        """Projection error of each step ``1 .. K`` (``(K,)``)."""
+        return np.array([lv.error for lv in self.levels[1:]])
+
+    def clusters(self, k: int) -> list[NDArray[np.intp]]:
+        """The original variables in each coarse variable of level ``k``."""
+        labels = self.levels[k].labels
+        order = np.argsort(labels, kind="stable")
+        bounds = np.flatnonzero(np.diff(labels[order])) + 1
+        return np.split(order, bounds)
+
+    def coarse_variables(self, k: int) -> NDArray[np.float64]:
+        """The unit-variance variables of level ``k``, ``(m, n_k)``, computed from the data."""
+        if self.data is None:
+            raise ValueError("this hierarchy was built from a correlation matrix: no data")
+        z = self.data
+        for level in self.levels[1:k + 1]:
+            z = level.weights * (z[:, level.pairs[:, 0]] + z[:, level.pairs[:, 1]])
+        return z
+
+
+def _level_one_up(M: NDArray[np.float64], labels: NDArray[np.intp], method: str,
+                  seed: int | None, block: int) -> Level:
+    pairs = pair_from_correlation(M, method, seed=seed, block=block)
+    error = projection_error_from_correlation(M, pairs)
+    weights = variance_preserving_weights(M, pairs)  # 1/2 for a carried (k, k): z_k itself
+    C = coarse_covariance(M, pairs, weights)
+    np.fill_diagonal(C, 1.0)  # exactly, against rounding
+    parent = np.empty(M.shape[0], dtype=np.intp)
+    parent[pairs[:, 0]] = np.arange(len(pairs))
+    parent[pairs[:, 1]] = np.arange(len(pairs))
+    return Level(pairs=pairs, weights=weights, labels=parent[labels], correlation=C,
+                 error=error)
+
+
+def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None = None,
+                 seed: int | None = None, block: int = 64) -> Hierarchy:
+    """Coarse-grain the columns of ``X`` ``(m, d)`` level after level.
+
+    Args:
+        X: data, samples along axis 0 (validated: finite, no constant column, ``d >= 2``).
+        method: pairing method (see :mod:`rgnotes.coarse.pairing`).
+        levels: number of pairing steps; default: until one variable remains.
+        seed: for ``method="random"`` (each level gets its own stream).
+        block: delayed updates folded at once (speed only).
+    """
+    Z = standardize(X)
+    return _build(correlation_matrix(Z), method, levels, seed, block, data=Z)
+
+
+def coarse_grain_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
+                             levels: int | None = None, seed: int | None = None,
+                             block: int = 64) -> Hierarchy:
+    """:func:`coarse_grain` from a correlation matrix ``(d, d)`` (e.g. an exact covariance)."""
+    M = np.asarray(M, dtype=np.float64)
+    if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] < 2:
+        raise ValueError(f"M must be a square matrix of >= 2 variables, got shape {M.shape}")
+    if not np.all(np.isfinite(M)):
+        raise ValueError("M has NaN or infinite entries")
+    sd = np.sqrt(np.diag(M))
+    if np.any(sd <= 0):
+        raise ValueError(f"M has zero-variance variables {np.flatnonzero(sd <= 0)[:10].tolist()}")
+    return _build(M / np.outer(sd, sd), method, levels, seed, block, data=None)
+
+
+def _build(M, method, levels, seed, block, data):
+    d = M.shape[0]
+    max_levels = int(np.ceil(np.log2(d)))
+    if levels is None:
+        levels = max_levels
+    if int(levels) != levels or not 0 <= levels <= max_levels:
+        raise ValueError(f"levels must be an integer in [0, {max_levels}] for d = {d}, "
+                         f"got {levels}")
+    labels = np.arange(d)
+    out = [Level(pairs=np.empty((0, 2), dtype=np.intp), weights=np.empty(0), labels=labels,
+                 correlation=M, error=0.0)]
+    seeds = np.random.SeedSequence(seed).spawn(levels) if seed is not None else [None] * levels
+    for k in range(levels):
+        level_seed = None if seeds[k] is None else int(seeds[k].generate_state(1)[0])
+        out.append(_level_one_up(out[-1].correlation, out[-1].labels, method, level_seed,
+                                 block))
+    return Hierarchy(levels=out, method=method, data=data)

@@ -1,0 +1,79 @@
+"""The RG hierarchy: levels computed from correlations alone agree with the data."""
+
+import numpy as np
+import pytest
+
+from rgnotes.coarse import coarse_grain, coarse_grain_correlation, pair, projection_error
+from rgnotes.simulators import gaussian
+
+
+@pytest.fixture
+def field_data():
+    rng = np.random.default_rng(0)
+    x = gaussian.sample_field((8, 8), 0.4, 3000, seed=1)
+    return x[:, rng.permutation(64)]
+
+
+def test_levels_shapes_and_clusters(field_data):
+    h = coarse_grain(field_data, "stepwise")
+    assert h.n_levels == 7  # 64 -> 32 -> ... -> 1
+    for k in range(h.n_levels):
+        n_k = 64 // 2**k
+        assert h.levels[k].correlation.shape == (n_k, n_k)
+        clusters = h.clusters(k)
+        assert len(clusters) == n_k and all(len(c) == 2**k for c in clusters)
+        assert np.array_equal(np.sort(np.concatenate(clusters)), np.arange(64))
+    assert h.errors.shape == (6,)
+
+
+def test_correlations_from_the_level_below_match_the_data(field_data):
+    h = coarse_grain(field_data, "greedy", levels=4)
+    for k in range(1, 5):
+        z = h.coarse_variables(k)
+        assert np.allclose(z.std(axis=0), 1.0, atol=1e-12)
+        empirical = z.T @ z / len(z)
+        assert np.allclose(empirical, h.levels[k].correlation, atol=1e-10)
+        # each coarse variable is proportional to the sum of its cluster's members
+        clusters = h.clusters(k)
+        sums = np.stack([h.data[:, c].sum(axis=1) for c in clusters], axis=1)
+        corr = np.corrcoef(np.hstack([z, sums]).T)[: z.shape[1], z.shape[1]:]
+        # (not exactly: sub-clusters are weighted by their normalisation)
+        assert np.all(np.diag(corr) > 0.95)
+
+
+def test_step_errors_are_the_projection_errors_of_each_level(field_data):
+    h = coarse_grain(field_data, "correlation", levels=3)
+    assert np.isclose(h.errors[0], projection_error(field_data, h.levels[1].pairs), atol=1e-12)
+    z1 = h.coarse_variables(1)
+    assert np.isclose(h.errors[1], projection_error(z1, h.levels[2].pairs), atol=1e-10)
+    assert np.array_equal(h.levels[1].pairs, pair(field_data, "correlation"))
+
+
+def test_odd_sizes_carry_one_variable_up():
+    X = np.random.default_rng(2).standard_normal((500, 11))
+    h = coarse_grain(X, "greedy")
+    sizes = [len(h.levels[k].correlation) for k in range(h.n_levels)]
+    assert sizes == [11, 6, 3, 2, 1]
+    assert sorted(len(c) for c in h.clusters(1)) == [1, 2, 2, 2, 2, 2]
+    z = h.coarse_variables(3)
+    assert np.allclose(z.T @ z / len(z), h.levels[3].correlation, atol=1e-10)
+
+
+def test_from_an_exact_covariance():
+    C = gaussian.field_covariance((16,), 0.5)
+    h = coarse_grain_correlation(C, "correlation")
+    # nearest neighbours on a ring are the most correlated: level-1 clusters are adjacent
+    for c in h.clusters(1):
+        assert (c[1] - c[0]) % 16 in (1, 15)
+    with pytest.raises(ValueError, match="no data"):
+        h.coarse_variables(1)
+
+
+def test_bad_input():
+    X = np.random.default_rng(0).standard_normal((50, 8))
+    with pytest.raises(ValueError, match="levels must be"):
+        coarse_grain(X, levels=4)
+    with pytest.raises(ValueError, match="square"):
+        coarse_grain_correlation(np.ones((3, 4)))
+    with pytest.raises(ValueError, match="zero-variance"):
+        coarse_grain_correlation(np.diag([1.0, 0.0, 1.0]))
