@@ -57,3 +57,16 @@ def test_bad_input():
         gaussian.field_precision((2, 2, 2), 1.0)
     with pytest.raises(ValueError, match="n_samples"):
         gaussian.sample_field((8,), 1.0, 0)
+
+
+def test_large_seeded_samples_are_cached(tmp_path, monkeypatch):
+    from rgnotes import cache
+
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path))
+    a = gaussian.sample_field((32, 32), 0.5, 1300, seed=4)  # 10.6 MB: cached
+    assert len(list((tmp_path / "gaussian_field").glob("*.npz"))) == 1
+    b = gaussian.sample_field((32, 32), 0.5, 1300, seed=4)
+    c = gaussian.sample_field((32, 32), 0.5, 1300, seed=4, use_cache=False)
+    assert np.array_equal(a, b) and np.allclose(a, c, atol=1e-12)
+    gaussian.sample_field((8,), 0.5, 10, seed=4)  # small: not cached
+    assert len(list(tmp_path.glob("*/*.npz"))) == 1

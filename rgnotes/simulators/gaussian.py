@@ -77,21 +77,41 @@ def sample_field(
     mass: float,
     n_samples: int,
     seed: int | np.random.Generator | None = None,
+    *,
+    use_cache: bool = True,
 ) -> NDArray[np.float64]:
     """Exact independent samples ``(n_samples, N)`` of the zero-mean field.
 
     ``x = F^-1 diag(spectrum**-1/2) F xi`` with white noise ``xi``: the symmetric square root
-    of the covariance applied to white noise, so ``Cov x`` is exactly the covariance.
+    of the covariance applied to white noise, so ``Cov x`` is exactly the covariance (real
+    FFTs; the spectrum is even). With an integer ``seed``, results larger than 10 MB are cached
+    on disk (:mod:`rgnotes.cache`); smaller ones are faster to recompute than to read.
     """
     shape = _check(shape, mass)
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be positive, got {n_samples}")
-    rng = np.random.default_rng(seed)
-    noise = rng.standard_normal((n_samples, *shape))
-    axes = tuple(range(1, len(shape) + 1))
-    amp = field_spectrum(shape, mass) ** -0.5
-    x = np.fft.ifftn(amp * np.fft.fftn(noise, axes=axes), axes=axes).real
-    return x.reshape(n_samples, -1)
+    if int(n_samples) != n_samples or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer, got {n_samples}")
+    n_samples = int(n_samples)
+
+    def compute() -> dict[str, NDArray[np.float64]]:
+        rng = np.random.default_rng(seed)
+        axes = tuple(range(1, len(shape) + 1))
+        amp = field_spectrum(shape, mass)[..., : shape[-1] // 2 + 1] ** -0.5
+        out = np.empty((n_samples, int(np.prod(shape))))
+        for lo in range(0, n_samples, 1024):  # bounded memory for the complex transform
+            noise = rng.standard_normal((min(1024, n_samples - lo), *shape))
+            x = np.fft.irfftn(amp * np.fft.rfftn(noise, axes=axes), s=shape, axes=axes)
+            out[lo:lo + len(x)] = x.reshape(len(x), -1)
+        return {"x": out}
+
+    big = n_samples * int(np.prod(shape)) * 8 > 10_000_000
+    if use_cache and big and isinstance(seed, (int, np.integer)):
+        from rgnotes.cache import cached_arrays
+
+        params = {"model": "gaussian_field", "shape": list(shape), "mass": float(mass),
+                  "n_samples": n_samples, "seed": int(seed)}
+        spec = {"x": ((n_samples, int(np.prod(shape))), "float64")}
+        return cached_arrays("gaussian_field", params, compute, spec)["x"]
+    return compute()["x"]
 
 
 def correlation_length_1d(mass: float) -> float:
