@@ -77,3 +77,15 @@ def test_bad_input():
         coarse_grain_correlation(np.ones((3, 4)))
     with pytest.raises(ValueError, match="zero-variance"):
         coarse_grain_correlation(np.diag([1.0, 0.0, 1.0]))
+
+
+def test_loadings_and_total_error_against_least_squares(field_data):
+    h = coarse_grain(field_data[:, :63], "greedy")  # odd: a carried variable at every level
+    Z = h.data
+    for k in (1, 2, 4):
+        z = h.coarse_variables(k)
+        assert np.allclose(Z @ h.loadings(k), z, atol=1e-10)
+        fit = z @ np.linalg.lstsq(z, Z, rcond=None)[0]
+        direct = ((Z - fit) ** 2).sum() / (Z**2).sum()
+        assert np.isclose(h.total_error(k), direct, atol=1e-10)
+    assert np.isclose(h.total_error(1), h.errors[0], atol=1e-12)

@@ -192,3 +192,34 @@ def test_stepwise_gives_the_pairs_of_the_linselect_driven_reference(kind, d):
     ours = P.pair(X, "stepwise", block=4)  # small blocks: delayed updates are folded often
     ours = ours[ours[:, 0] != ours[:, 1]]  # the references list no carried variable
     assert np.array_equal(ours, references.stepwise_pairs_linselect(X))
+
+
+def test_weak_correlation_expansion_converges_at_the_right_orders():
+    rng = np.random.default_rng(0)
+    d = 12
+    C = rng.standard_normal((d, d))
+    C = (C + C.T) / 2
+    np.fill_diagonal(C, 0)
+    pairs = rng.permutation(d).reshape(-1, 2)
+    r1, r2 = [], []
+    epsilons = np.array([1e-2, 1e-3])
+    for eps in epsilons:
+        M = np.eye(d) + eps * C
+        exact = d * P.projection_error_from_correlation(M, pairs)
+        e0, e1, e2 = P.error_expansion(M, pairs)
+        r1.append(abs(exact - e0 - e1))
+        r2.append(abs(exact - e0 - e1 - e2))
+    slope1 = np.log(r1[0] / r1[1]) / np.log(10)
+    slope2 = np.log(r2[0] / r2[1]) / np.log(10)
+    assert abs(slope1 - 2) < 0.1 and abs(slope2 - 3) < 0.2
+
+
+def test_lattice_helpers():
+    from rgnotes.coarse.lattice import are_neighbours, cluster_image
+
+    shape = (4, 5)
+    assert are_neighbours([0, 0, 0, 4], [1, 5, 6, 0], shape).tolist() == [True, True, False, True]
+    img = cluster_image([0, 1, 1, 0], [3, 0, 1, 2], (2, 2))
+    assert img.tolist() == [[1, 1], [0, 0]]
+    with pytest.raises(ValueError, match="every site"):
+        cluster_image([0, 1], [0, 0], (1, 2))

@@ -51,14 +51,15 @@ def adjacent_pairing(d: int) -> NDArray[np.intp]:
 
 
 def pairing_matrix(pairs: ArrayLike, d: int, w: ArrayLike = 1.0) -> NDArray[np.float64]:
-    """The ``(n, d)`` matrix ``W P``: row ``j`` has ``w_j`` at both columns of pair ``j``."""
+    """The ``(n, d)`` matrix ``W P``: row ``j`` has ``w_j`` at both columns of pair ``j``
+    (``2 w_j`` at the column of a carried variable ``(k, k)``)."""
     p = validate_pairs(pairs, d)
     n = p.shape[0]
     out = np.zeros((n, d))
     weights = np.broadcast_to(np.asarray(w, dtype=float), (n,))
     rows = np.arange(n)
-    out[rows, p[:, 0]] = weights
-    out[rows, p[:, 1]] = weights
+    np.add.at(out, (rows, p[:, 0]), weights)  # a carried (k, k) gets 2 w
+    np.add.at(out, (rows, p[:, 1]), weights)
     return out
 
 

@@ -21,7 +21,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rgnotes.coarse.correlation import correlation_matrix, standardize
-from rgnotes.coarse.covariance import coarse_covariance, variance_preserving_weights
+from rgnotes.coarse.covariance import (
+    coarse_covariance,
+    pairing_matrix,
+    variance_preserving_weights,
+)
 from rgnotes.coarse.pairing import (
     DEFAULT_METHOD,
     pair_from_correlation,
@@ -81,6 +85,24 @@ class Hierarchy:
         order = np.argsort(labels, kind="stable")
         bounds = np.flatnonzero(np.diff(labels[order])) + 1
         return np.split(order, bounds)
+
+    def loadings(self, k: int) -> NDArray[np.float64]:
+        """``(d, n_k)``: coarse variable ``j`` of level ``k`` is ``sum_i L[i, j] z_i`` in terms
+        of the standardized original variables ``z``."""
+        L = np.eye(len(self.levels[0].labels))
+        for level in self.levels[1:k + 1]:
+            L = L @ pairing_matrix(level.pairs, L.shape[1], level.weights).T
+        return L
+
+    def total_error(self, k: int) -> float:
+        """Fraction of the variance of the standardized *original* variables left unexplained
+        by least-squares projection onto the coarse variables of level ``k`` (comparable
+        between methods, unlike the step errors)."""
+        M = self.levels[0].correlation
+        L = self.loadings(k)
+        S = L.T @ M @ L
+        A = (M @ L).T @ (M @ L)
+        return float(1.0 - np.trace(np.linalg.pinv(S, hermitian=True) @ A) / M.shape[0])
 
     def coarse_variables(self, k: int) -> NDArray[np.float64]:
         """The unit-variance variables of level ``k``, ``(m, n_k)``, computed from the data."""

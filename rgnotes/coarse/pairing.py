@@ -65,6 +65,26 @@ def projection_error_from_correlation(M: ArrayLike, pairs: ArrayLike) -> float:
     return float(_errors_batch(M, M @ M, p[None])[0])
 
 
+def error_expansion(M: ArrayLike, pairs: ArrayLike) -> tuple[float, float, float]:
+    """Terms of the projection error ``d * error = E0 + E1 + E2 + O(C^3)`` of an even-size
+    pairing for weakly correlated variables, ``M = I + C`` (``C`` small, zero diagonal):
+
+        E0 = n,    E1 = -sum_p C[a_p, b_p],    E2 = -1/4 || (C[a] - C[b]) E ||_F^2,
+
+    with ``n = d/2`` pairs ``p = (a_p, b_p)`` and ``E`` the ``(d, n)`` pairing matrix: entry
+    ``(q, p)`` of ``(C[a] - C[b]) E`` is how differently the two members of pair ``q``
+    correlate with pair ``p``. Derived in the book's chapter on linear pairing.
+    """
+    M = np.asarray(M, dtype=float)
+    p = validate_pairs(pairs, M.shape[0])
+    if M.shape[0] % 2:
+        raise ValueError("the expansion is written for an even number of variables")
+    C = M - np.diag(np.diag(M))
+    a, b = p[:, 0], p[:, 1]
+    D = C[a] - C[b]  # (n, d)
+    return float(len(p)), float(-C[a, b].sum()), float(-0.25 * np.sum((D[:, a] + D[:, b]) ** 2))
+
+
 def _errors_batch(M, M2, pairings):
     """Projection errors of a stack of pairings ``(n_pairings, n, 2)``."""
     a, b = pairings[..., 0], pairings[..., 1]
