@@ -22,6 +22,19 @@ Methods (``pair(X, method=...)``):
   starts. With odd ``d`` moves also exchange the carried variable with a member of a pair.
 - ``"random"``: a uniformly random pairing (seeded); with odd ``d`` a random variable is carried.
 - ``"exhaustive"``: the exact optimum by enumerating all pairings (``d <= 14``).
+
+Conventions: the coarse variable of a pair is always ``x_a + x_b``, also for negatively
+correlated variables (a pair with ``M_ab = -1`` has a zero coarse variable and gains nothing);
+a candidate whose feature adds no new direction (``e^T B e`` below
+:data:`rgnotes.coarse.residuals.TOLERANCE`, as happens for ``m < d``) gains 0, and ties go to
+the lowest index. Row ``j`` of a pairing is variable ``j`` of the next level: ``"stepwise"``
+lists pairs in the order they were chosen, the other methods sorted by first member, with a
+carried variable last.
+
+Cost: ``"stepwise"`` is ``O(d^3)`` with the constant of a few matrix products (one level at
+``d = 4096`` takes about 8 s on two cores beside the 2.4 s of the correlation matrix).
+``"greedy"`` adds its local search, about 15 sweeps of ``O(d^3)`` each for large ``d``: about
+80 s at ``d = 4096``, 13 s at 2048, 4 s at 1024.
 """
 
 from __future__ import annotations
