@@ -73,3 +73,19 @@ def integrated_autocorrelation_time(series: NDArray[np.floating], c: float = 6.0
     window = np.arange(1, rho.size)
     ok = window >= c * tau
     return float(tau[np.argmax(ok)] if ok.any() else tau[-1])
+
+
+def linear_fit(x: NDArray[np.floating], y: NDArray[np.floating]) -> tuple[float, float, float]:
+    """Least-squares line ``y = c + s x``: ``(s, standard error of s, c)``. The error comes from
+    the residual scatter about the line (``nan`` with only two points)."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.shape != y.shape or x.ndim != 1 or x.size < 2:
+        raise ValueError("need two 1-D arrays of the same length, at least 2 points")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("cannot fit a line through NaN or infinite values")
+    A = np.stack([np.ones_like(x), x], axis=1)
+    coef, *_ = np.linalg.lstsq(A, y, rcond=None)
+    dof = x.size - 2
+    err = (float(np.sqrt(np.sum((y - A @ coef) ** 2) / dof / np.sum((x - x.mean()) ** 2)))
+           if dof > 0 else float("nan"))
+    return float(coef[1]), err, float(coef[0])

@@ -73,6 +73,10 @@ def test_bad_input():
     X = np.random.default_rng(0).standard_normal((50, 8))
     with pytest.raises(ValueError, match="levels must be"):
         coarse_grain(X, levels=4)
+    h = coarse_grain(X, levels=2)
+    for method in (h.clusters, h.loadings, h.coarse_variables, h.total_error):
+        with pytest.raises(ValueError, match="level 3 does not exist"):
+            method(3)
     with pytest.raises(ValueError, match="square"):
         coarse_grain_correlation(np.ones((3, 4)))
     with pytest.raises(ValueError, match="zero-variance"):

@@ -79,9 +79,15 @@ class Hierarchy:
         """Projection error of each step ``1 .. K`` (``(K,)``)."""
         return np.array([lv.error for lv in self.levels[1:]])
 
+    def _check_level(self, k: int) -> int:
+        if int(k) != k or not 0 <= k < self.n_levels:
+            raise ValueError(f"level {k} does not exist: this hierarchy has levels "
+                             f"0 .. {self.n_levels - 1}")
+        return int(k)
+
     def clusters(self, k: int) -> list[NDArray[np.intp]]:
         """The original variables in each coarse variable of level ``k``."""
-        labels = self.levels[k].labels
+        labels = self.levels[self._check_level(k)].labels
         order = np.argsort(labels, kind="stable")
         bounds = np.flatnonzero(np.diff(labels[order])) + 1
         return np.split(order, bounds)
@@ -90,7 +96,7 @@ class Hierarchy:
         """``(d, n_k)``: coarse variable ``j`` of level ``k`` is ``sum_i L[i, j] z_i`` in terms
         of the standardized original variables ``z``."""
         L = np.eye(len(self.levels[0].labels))
-        for level in self.levels[1:k + 1]:
+        for level in self.levels[1:self._check_level(k) + 1]:
             L = L @ pairing_matrix(level.pairs, L.shape[1], level.weights).T
         return L
 
@@ -109,7 +115,7 @@ class Hierarchy:
         if self.data is None:
             raise ValueError("this hierarchy was built from a correlation matrix: no data")
         z = self.data
-        for level in self.levels[1:k + 1]:
+        for level in self.levels[1:self._check_level(k) + 1]:
             z = level.weights * (z[:, level.pairs[:, 0]] + z[:, level.pairs[:, 1]])
         return z
 

@@ -1,5 +1,27 @@
-"""Metrics computed from data: ``phop`` (particle-hop indicator of glassy trajectories)."""
+"""Measures computed from data and coarse-grained data.
 
+- ``phop``: the particle-hop indicator of glassy trajectories;
+- ``mean_variance`` / ``power_law_fit``: mean-variance scaling of cluster sums (eq. 25);
+- ``silence_probability`` / ``stretched_exponential_fit``: the activity function P0(K);
+- ``cod_by_rank``: the coefficient of determination by rank of forward selection;
+- ``lattice_block_labels``: Kadanoff's fixed blocks, to compare with data-driven clusters.
+"""
+
+from .activity import activity_curve, silence_probability, stretched_exponential_fit
+from .clusters import cluster_sums, lattice_block_labels, validate_labels
+from .cod import cod_by_rank
+from .mean_variance import (
+    mean_variance,
+    mean_variance_curve,
+    mean_variance_exact,
+    power_law_fit,
+    spins_to_binary,
+)
 from .phop import phop, window_frames
 
-__all__ = ["phop", "window_frames"]
+__all__ = [
+    "activity_curve", "cluster_sums", "cod_by_rank", "lattice_block_labels", "mean_variance",
+    "mean_variance_curve", "mean_variance_exact", "phop", "power_law_fit",
+    "silence_probability", "spins_to_binary", "stretched_exponential_fit", "validate_labels",
+    "window_frames",
+]

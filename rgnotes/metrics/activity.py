@@ -1,0 +1,51 @@
+"""The activity function: how often a whole cluster is silent.
+
+For data with a distinguished value 0 (spins encoded ``{0, 1}``, thresholded activity),
+``P0(K)`` is the probability that all ``K`` variables of a cluster are 0, averaged over the
+clusters of a level. Independent variables with ``P(x = 0) = p`` give ``P0(K) = p^K =
+exp(-a K)``; collective behaviour makes it decay more slowly, ``exp(-a K^beta)`` with
+``beta < 1`` (Meshulam et al. 2019; Landy et al. section IV.B).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from rgnotes.metrics.clusters import validate_labels
+from rgnotes.stats import linear_fit
+
+
+def silence_probability(X: ArrayLike, labels: ArrayLike) -> tuple[float, int]:
+    """``P0`` of one level for data ``(m, d)``: the fraction of samples in which every member
+    of a cluster is 0, averaged over the clusters of the most common size ``K``; ``(P0, K)``."""
+    X = np.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(f"X must be (samples, variables), got shape {X.shape}")
+    lab = validate_labels(labels, X.shape[1])
+    n = lab.max() + 1
+    active = (X != 0).astype(np.float64)
+    onehot = np.zeros((X.shape[1], n))
+    onehot[np.arange(X.shape[1]), lab] = 1.0
+    silent = (active @ onehot) == 0  # (m, n): no active member
+    sizes = onehot.sum(axis=0).astype(int)
+    K = int(np.bincount(sizes).argmax())
+    return float(silent[:, sizes == K].mean()), K
+
+
+def stretched_exponential_fit(K: ArrayLike, P0: ArrayLike) -> tuple[float, float, float]:
+    """Fit ``P0 = exp(-a K^beta)`` by least squares on ``log(-log P0) = log a + beta log K``:
+    ``(beta, its standard error, a)``. Needs ``0 < P0 < 1``."""
+    K, P0 = np.asarray(K, dtype=float), np.asarray(P0, dtype=float)
+    if np.any((P0 <= 0) | (P0 >= 1)):
+        raise ValueError("P0 must lie strictly between 0 and 1 to fit exp(-a K^beta); "
+                         "levels with no silent (or only silent) clusters cannot be fitted")
+    beta, err, log_a = linear_fit(np.log(K), np.log(-np.log(P0)))
+    return beta, err, float(np.exp(log_a))
+
+
+def activity_curve(X: ArrayLike, labels_by_level: list[NDArray]) -> tuple[NDArray, NDArray]:
+    """``(K, P0)`` at each level."""
+    rows = [silence_probability(X, lab) for lab in labels_by_level]
+    P0, K = np.array(rows).T
+    return K.astype(int), P0
