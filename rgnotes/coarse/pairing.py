@@ -26,7 +26,7 @@ Methods (``pair(X, method=...)``):
 Conventions: the coarse variable of a pair is always ``x_a + x_b``, also for negatively
 correlated variables (a pair with ``M_ab = -1`` has a zero coarse variable and gains nothing);
 a candidate whose feature adds no new direction (``e^T B e`` below
-:data:`rgnotes.coarse.residuals.TOLERANCE`, as happens for ``m < d``) gains 0, and ties go to
+``rgnotes.coarse.residuals.TOLERANCE``, as happens for ``m < d``) gains 0, and ties go to
 the lowest index. Row ``j`` of a pairing is variable ``j`` of the next level: ``"stepwise"``
 lists pairs in the order they were chosen, the other methods sorted by first member, with a
 carried variable last.

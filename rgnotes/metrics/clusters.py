@@ -1,9 +1,9 @@
 """Cluster labels of a coarse-graining level, validated, whatever made them.
 
 The collective-behaviour measures take data ``(m, d)`` and *labels* ``(d,)``: the cluster of
-each original variable at one level. Labels come from a data-driven
-:class:`rgnotes.coarse.Hierarchy` (``hierarchy.levels[k].labels``) or from fixed lattice blocks
-(:func:`lattice_block_labels`), so the two kinds of coarse-graining can be compared.
+each original variable at one level. Labels come from a data-driven hierarchy
+(:class:`rgnotes.coarse.hierarchy.Hierarchy`, ``hierarchy.levels[k].labels``) or from fixed
+lattice blocks (:func:`lattice_block_labels`), so the two kinds can be compared.
 """
 
 from __future__ import annotations
