@@ -94,6 +94,8 @@ def test_cod_by_rank_against_brute_force_forward_selection():
         assert np.isclose(inc[r], best - explained, atol=1e-10)
         explained = best
     assert np.isclose(inc.sum(), 1.0)
+    first, first_order = cod_by_rank(M, n_ranks=3)
+    assert np.allclose(first, inc[:3]) and np.array_equal(first_order, order[:3])
 
 
 def test_cod_is_uniform_for_independent_and_concentrated_for_two_factors():
@@ -137,3 +139,20 @@ def test_bad_input():
         linear_fit(np.array([1.0, np.nan]), np.array([1.0, 2.0]))
     with pytest.raises(ValueError, match="square"):
         cod_by_rank(np.ones((2, 3)))
+
+
+def test_leading_cod_and_midpoint_crossing():
+    from rgnotes.metrics import leading_cod, midpoint_crossing
+
+    inc = np.array([0.5, 0.2, 0.1, 0.1, 0.05, 0.05, 0.0, 0.0, 0.0, 0.0])
+    assert leading_cod(inc, 0.1) == 0.5 and np.isclose(leading_cod(inc, 0.3), 0.8)
+    assert leading_cod(inc, 0.01) == 0.5  # at least one rank
+    x = np.linspace(0, 4, 9)
+    y = np.where(x < 2.2, 1.0, 0.0) + 0.0
+    # a step between x = 2.0 and 2.5: the crossing interpolates to the middle
+    assert np.isclose(midpoint_crossing(x, y), 2.25)
+    assert np.isclose(midpoint_crossing(x, 3 - x), 2.0)  # a line crosses at its middle
+    with pytest.raises(ValueError, match="never crosses"):
+        midpoint_crossing(x, np.ones_like(x))
+    with pytest.raises(ValueError, match="q must"):
+        leading_cod(inc, 0)

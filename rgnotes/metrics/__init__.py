@@ -9,7 +9,7 @@
 
 from .activity import activity_curve, silence_probability, stretched_exponential_fit
 from .clusters import cluster_sums, lattice_block_labels, validate_labels
-from .cod import cod_by_rank
+from .cod import cod_by_rank, leading_cod, midpoint_crossing
 from .mean_variance import (
     mean_variance,
     mean_variance_curve,
@@ -20,7 +20,8 @@ from .mean_variance import (
 from .phop import phop, window_frames
 
 __all__ = [
-    "activity_curve", "cluster_sums", "cod_by_rank", "lattice_block_labels", "mean_variance",
+    "activity_curve", "cluster_sums", "cod_by_rank", "lattice_block_labels", "leading_cod",
+    "mean_variance", "midpoint_crossing",
     "mean_variance_curve", "mean_variance_exact", "phop", "power_law_fit",
     "silence_probability", "spins_to_binary", "stretched_exponential_fit", "validate_labels",
     "window_frames",

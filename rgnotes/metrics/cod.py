@@ -20,20 +20,25 @@ from numpy.typing import ArrayLike, NDArray
 from rgnotes.coarse.residuals import TOLERANCE, Residuals
 
 
-def cod_by_rank(M: ArrayLike, block: int = 64) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
-    """COD increments ``(n,)`` by rank, and the selected variables in order, for a correlation
-    (or covariance) matrix ``M`` ``(n, n)``. Variables that add nothing new once the others
-    span the data get increment 0 and are ranked last in index order."""
+def cod_by_rank(M: ArrayLike, block: int = 64, n_ranks: int | None = None
+                ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """COD increments by rank, and the selected variables in order, for a correlation (or
+    covariance) matrix ``M`` ``(n, n)``: ``(n_ranks,)`` each (all ``n`` ranks by default; the
+    first ranks alone are much cheaper). Variables that add nothing new once the others span
+    the data get increment 0 and are ranked last in index order."""
     M = np.asarray(M, dtype=np.float64)
     if M.ndim != 2 or M.shape[0] != M.shape[1]:
         raise ValueError(f"M must be a square matrix, got shape {M.shape}")
     if not np.all(np.isfinite(M)):
         raise ValueError("M has NaN or infinite entries")
     n = M.shape[0]
+    n_ranks = n if n_ranks is None else int(n_ranks)
+    if not 1 <= n_ranks <= n:
+        raise ValueError(f"n_ranks must lie in 1 .. {n}, got {n_ranks}")
     total = np.trace(M)
     res = Residuals(M, block)
     increments, order = [], []
-    for _ in range(n):
+    for _ in range(n_ranks):
         cand = res.active[~res.retired[res.active]]
         dB, dG = res.diag_B[cand], res.diag_G[cand]
         gain = np.where(dB > TOLERANCE, dG / np.where(dB > TOLERANCE, dB, 1.0), 0.0)
@@ -41,3 +46,31 @@ def cod_by_rank(M: ArrayLike, block: int = 64) -> tuple[NDArray[np.float64], NDA
         increments.append(res.add(j, j) / total)
         order.append(j)
     return np.array(increments), np.array(order, dtype=np.intp)
+
+
+def leading_cod(increments: ArrayLike, q: float) -> float:
+    """``S_q``: the COD gained by the first ``q n`` ranks (at least one), i.e. the fraction of
+    the total variance that the best ``q n`` of ``n`` variables explain."""
+    inc = np.asarray(increments, dtype=float)
+    if inc.ndim != 1 or inc.size == 0:
+        raise ValueError("increments must be a non-empty 1-D array")
+    if not 0 < q <= 1:
+        raise ValueError(f"q must lie in (0, 1], got {q}")
+    return float(inc[: max(1, int(round(q * inc.size)))].sum())
+
+
+def midpoint_crossing(x: ArrayLike, y: ArrayLike) -> float:
+    """Where ``y(x)`` first crosses the midpoint of its first and last values, by linear
+    interpolation (a transition location for a curve that goes from one plateau to another).
+    """
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if x.shape != y.shape or x.ndim != 1 or x.size < 2:
+        raise ValueError("x and y must be 1-D arrays of the same length >= 2")
+    mid = 0.5 * (y[0] + y[-1])
+    change = np.flatnonzero(np.diff(np.sign(y - mid)))
+    if change.size == 0:
+        raise ValueError("the curve never crosses the midpoint of its end values")
+    i = change[0]
+    if y[i + 1] == y[i]:
+        return float(x[i])
+    return float(x[i] + (mid - y[i]) * (x[i + 1] - x[i]) / (y[i + 1] - y[i]))
