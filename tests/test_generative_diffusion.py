@@ -1,10 +1,21 @@
 """OU diffusion: exact Gaussian scores against autograd, the samplers, the denoising filter."""
 
 import numpy as np
+import pytest
 import torch
 
 from rgnotes.generative import diffusion
 from rgnotes.simulators import gaussian
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny networks: one thread is fastest and avoids oversubscribing a loaded machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
 
 MU = torch.tensor([1.0, -0.5], dtype=torch.float64)
 COV = torch.tensor([[1.5, 0.9], [0.9, 1.0]], dtype=torch.float64)

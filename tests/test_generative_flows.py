@@ -8,6 +8,15 @@ from scipy import stats
 from rgnotes.generative import flows, toy_data
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny networks: one thread is fastest and avoids oversubscribing a loaded machine."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def test_mixture_log_prob_matches_scipy():
     gm = toy_data.GaussianMixture(
         np.array([0.3, 0.7]),

@@ -4,6 +4,7 @@
 - ``flows``      a small RealNVP (affine coupling layers with alternating masks)
 - ``diffusion``  Ornstein-Uhlenbeck noising, denoising score matching, reverse-time sampling
 - ``ebm``        Gaussian energy-based model trained by contrastive (data minus model) gradients
+- ``gan``        GAN discriminator on fixed 1D densities, the optimal discriminator, JSD
 
 Modules that use torch import it themselves; importing this package imports nothing heavy.
 """

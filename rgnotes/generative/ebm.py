@@ -2,11 +2,11 @@
 
 The model is ``p(x) = exp(-E(x)) / Z`` with ``E(x) = x^T J x / 2 - h^T x``: an exponential
 family whose sufficient statistics are ``x x^T`` and ``x``. The gradient of the mean negative
-log-likelihood is "data minus model",
+log-likelihood is "data minus model"::
 
-    dNLL/dJ = (<x x^T>_data - <x x^T>_model) / 2,     dNLL/dh = -(<x>_data - <x>_model),
+    dNLL/dJ = (<x x^T>_data - <x x^T>_model) / 2,     dNLL/dh = -(<x>_data - <x>_model).
 
-and it vanishes exactly at the maximum-likelihood solution ``J = Sigma^-1``, ``h = J mu``
+It vanishes exactly at the maximum-likelihood solution ``J = Sigma^-1``, ``h = J mu``
 (``mu``, ``Sigma``: the data's mean and covariance with ``1/m`` normalisation). Model averages
 come either from exact samples of ``N(J^-1 h, J^-1)`` or from persistent Langevin chains.
 """

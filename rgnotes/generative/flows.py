@@ -1,11 +1,11 @@
 """A small RealNVP normalizing flow (Dinh, Sohl-Dickstein & Bengio 2017) in torch.
 
-The flow ``f`` maps data ``x`` to a latent ``z = f(x)`` with a standard normal prior, and
+The flow ``f`` maps data ``x`` to a latent ``z = f(x)`` with a standard normal prior, and::
 
     log p(x) = log N(f(x); 0, I) + log |det df/dx| .
 
 Each layer is an affine coupling: with a binary ``mask``, the masked coordinates pass
-unchanged and condition a scale ``s`` and shift ``t`` for the others,
+unchanged and condition a scale ``s`` and shift ``t`` for the others::
 
     z = m * x + (1 - m) * (x * exp(s(m * x)) + t(m * x)),
 
