@@ -5,6 +5,7 @@
 - ``diffusion``  Ornstein-Uhlenbeck noising, denoising score matching, reverse-time sampling
 - ``ebm``        Gaussian energy-based model trained by contrastive (data minus model) gradients
 - ``gan``        GAN discriminator on fixed 1D densities, the optimal discriminator, JSD
+- ``kernels``    infinite-width kernel recursion of deep networks, order-to-chaos line
 
 Modules that use torch import it themselves; importing this package imports nothing heavy.
 """
