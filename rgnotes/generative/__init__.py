@@ -6,6 +6,7 @@
 - ``ebm``        Gaussian energy-based model trained by contrastive (data minus model) gradients
 - ``gan``        GAN discriminator on fixed 1D densities, the optimal discriminator, JSD
 - ``kernels``    infinite-width kernel recursion of deep networks, order-to-chaos line
+- ``annealing``  Ising energies, exact ground states by enumeration, simulated annealing
 
 Modules that use torch import it themselves; importing this package imports nothing heavy.
 """
