@@ -1,0 +1,12 @@
+"""Generative models as transport towards a Gaussian, each checked against an exact result.
+
+- ``toy_data``   2D Gaussian mixtures (ring of Gaussians) with exact log-density
+- ``flows``      a small RealNVP (affine coupling layers with alternating masks)
+- ``diffusion``  Ornstein-Uhlenbeck noising, denoising score matching, reverse-time sampling
+- ``ebm``        Gaussian energy-based model trained by contrastive (data minus model) gradients
+- ``gan``        GAN discriminator on fixed 1D densities, the optimal discriminator, JSD
+- ``kernels``    infinite-width kernel recursion of deep networks, order-to-chaos line
+- ``annealing``  Ising energies, exact ground states by enumeration, simulated annealing
+
+Modules that use torch import it themselves; importing this package imports nothing heavy.
+"""
