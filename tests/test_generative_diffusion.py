@@ -7,14 +7,7 @@ import torch
 from rgnotes.generative import diffusion
 from rgnotes.simulators import gaussian
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny networks: one thread is fastest and avoids oversubscribing a loaded machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 MU = torch.tensor([1.0, -0.5], dtype=torch.float64)

@@ -7,14 +7,7 @@ from scipy import stats
 
 from rgnotes.generative import flows, toy_data
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny networks: one thread is fastest and avoids oversubscribing a loaded machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def test_mixture_log_prob_matches_scipy():

@@ -2,19 +2,11 @@
 
 import numpy as np
 import pytest
-import torch
 from scipy import integrate, stats
 
 from rgnotes.generative import kernels
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny computations: one thread is fastest and avoids oversubscribing a loaded machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("q1, q2, c", [(1.0, 1.0, 0.3), (2.0, 0.5, -0.4), (1.0, 2.0, 0.9)])

@@ -21,6 +21,8 @@ import torch
 from numpy.typing import NDArray
 from torch import nn
 
+from rgnotes.generative.training import minimise
+
 ScoreFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -91,22 +93,16 @@ def train_score(
     cosine learning-rate decay; returns the losses.
     """
     gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
-    losses = []
-    for _ in range(steps):
+
+    def batch_loss() -> torch.Tensor:
         idx = torch.randint(0, x_data.shape[0], (batch_size,), generator=gen)
         t = t_min + (t_max - t_min) * torch.rand(batch_size, generator=gen)
         xi = torch.randn(batch_size, x_data.shape[1], generator=gen)
         a, s = ou_alpha_sigma(t)
         x_t = a[:, None] * x_data[idx] + s[:, None] * xi
-        loss = ((net(x_t, t) - xi) ** 2).sum(-1).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-    return losses
+        return ((net(x_t, t) - xi) ** 2).sum(-1).mean()
+
+    return minimise(net.parameters(), batch_loss, steps, lr)
 
 
 @torch.no_grad()

@@ -20,6 +20,8 @@ import math
 import torch
 from torch import nn
 
+from rgnotes.generative.training import minimise
+
 
 class AffineCoupling(nn.Module):
     """One affine coupling layer with a fixed binary ``mask`` of shape ``(d,)``."""
@@ -120,15 +122,9 @@ def train_flow(
     with a generator seeded by ``seed``, so a run is reproducible.
     """
     gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(flow.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
-    losses = []
-    for _ in range(steps):
+
+    def batch_loss() -> torch.Tensor:
         idx = torch.randint(0, x_train.shape[0], (batch_size,), generator=gen)
-        loss = -flow.log_prob(x_train[idx]).mean()
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-    return losses
+        return -flow.log_prob(x_train[idx]).mean()
+
+    return minimise(flow.parameters(), batch_loss, steps, lr)

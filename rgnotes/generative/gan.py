@@ -19,6 +19,8 @@ from numpy.typing import NDArray
 from scipy import integrate
 from torch import nn
 
+from rgnotes.generative.training import minimise
+
 Density = Callable[[float], float]
 
 
@@ -59,22 +61,16 @@ def train_discriminator(
     densities. Adam with a cosine learning-rate decay; returns ``-V`` per step.
     """
     rng = np.random.default_rng(seed)
-    opt = torch.optim.Adam(disc.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
     bce = nn.BCEWithLogitsLoss()
-    losses = []
-    for _ in range(steps):
+    labels = torch.cat([torch.ones(batch_size), torch.zeros(batch_size)])
+
+    def batch_loss() -> torch.Tensor:
         real = torch.tensor(sample_data(batch_size, rng), dtype=torch.float32)
         fake = torch.tensor(sample_gen(batch_size, rng), dtype=torch.float32)
         logits = disc(torch.cat([real, fake]).reshape(-1, 1))
-        labels = torch.cat([torch.ones(batch_size), torch.zeros(batch_size)])
-        loss = 2 * bce(logits, labels)  # = -V(D) estimated on the batch
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-    return losses
+        return 2 * bce(logits, labels)  # = -V(D) estimated on the batch
+
+    return minimise(disc.parameters(), batch_loss, steps, lr)
 
 
 def optimal_discriminator(p_data: NDArray, p_gen: NDArray) -> NDArray[np.float64]:
