@@ -7,17 +7,17 @@
 - ``lattice_block_labels``: Kadanoff's fixed blocks, to compare with data-driven clusters.
 """
 
-from .activity import activity_curve, silence_probability, stretched_exponential_fit
-from .clusters import cluster_sums, lattice_block_labels, validate_labels
-from .cod import cod_by_rank, leading_cod, midpoint_crossing
-from .mean_variance import (
+from rgnotes.metrics.activity import activity_curve, silence_probability, stretched_exponential_fit
+from rgnotes.metrics.clusters import cluster_sums, lattice_block_labels, validate_labels
+from rgnotes.metrics.cod import cod_by_rank, leading_cod, midpoint_crossing
+from rgnotes.metrics.mean_variance import (
     mean_variance,
     mean_variance_curve,
     mean_variance_exact,
     power_law_fit,
     spins_to_binary,
 )
-from .phop import phop, window_frames
+from rgnotes.metrics.phop import phop, window_frames
 
 __all__ = [
     "activity_curve", "cluster_sums", "cod_by_rank", "lattice_block_labels", "leading_cod",

@@ -42,12 +42,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .. import cache
-from ..stats import block_mean_and_error
-from . import glass_lammps as engine
-from . import glass_run
-from .glass_dynamics import Q_PEAK, self_isf_positions
-from .glass_dynamics import tau_alpha as _tau_alpha
+from rgnotes import cache
+from rgnotes.simulators import glass_lammps as engine
+from rgnotes.simulators import glass_run
+from rgnotes.simulators.glass_dynamics import Q_PEAK, self_isf_positions
+from rgnotes.simulators.glass_dynamics import tau_alpha as _tau_alpha
+from rgnotes.stats import block_mean_and_error
 
 STARTS = ("lattice", "random")
 _NAME = "glass"

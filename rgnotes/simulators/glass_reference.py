@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 from numpy.typing import NDArray
 
-from .glass_lammps import EPSILON, SIGMA, cutoffs
+from rgnotes.simulators.glass_lammps import EPSILON, SIGMA, cutoffs
 
 
 def pair_energy_forces(

@@ -22,8 +22,8 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm.auto import tqdm
 
-from .. import cache
-from . import glass_lammps as engine
+from rgnotes import cache
+from rgnotes.simulators import glass_lammps as engine
 
 
 def initial_configuration(n: int, box: float, start: str, rng: np.random.Generator
