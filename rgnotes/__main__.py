@@ -1,4 +1,5 @@
-"""The command line: ``python -m rgnotes simulate {ising,gaussian,glass} ...`` and ``cache``.
+"""The command line: ``python -m rgnotes simulate {ising,gaussian,glass} ...``,
+``rgflow train ...`` and ``cache``.
 
 Each simulator module provides ``add_arguments(parser)`` and ``run(args) -> int``; this file
 only wires them together. ``python -m rgnotes simulate ising --help`` lists the options.
@@ -16,6 +17,7 @@ SIMULATORS = {
     "gaussian": "rgnotes.simulators.gaussian",
     "glass": "rgnotes.simulators.glass",
 }
+RGFLOW = {"train": "rgnotes.rgflow.cli"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
         module = importlib.import_module(module_name)
         sub = which.add_parser(name, help=module.__doc__.strip().splitlines()[0],
                                description=module.__doc__)
+        module.add_arguments(sub)
+        sub.set_defaults(handler=module.run)
+    rgflow = commands.add_parser("rgflow", help="train the RG-Flow image model")
+    action = rgflow.add_subparsers(dest="action", required=True)
+    for name, module_name in RGFLOW.items():
+        module = importlib.import_module(module_name)
+        sub = action.add_parser(name, help=module.__doc__.strip().splitlines()[0],
+                                description=module.__doc__)
         module.add_arguments(sub)
         sub.set_defaults(handler=module.run)
     store = commands.add_parser("cache", help="show or clear the on-disk cache")

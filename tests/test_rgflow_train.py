@@ -1,0 +1,164 @@
+"""RG-Flow training loop: exact resume, checkpoint safety, NaN handling, receptive fields,
+command line."""
+
+import json
+import sys
+import types
+
+import numpy as np
+import pytest
+import torch
+
+from rgnotes.__main__ import main
+from rgnotes.rgflow import priors as priors_module
+from rgnotes.rgflow.model import build
+from rgnotes.rgflow.priors import Gaussian
+from rgnotes.rgflow.receptive import field_size, level_positions, receptive_field
+from rgnotes.rgflow.train import CHECKPOINT, HISTORY, train
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+SMALL = dict(image_size=8, channels=3, kernel=4, layers_per_level=(1, 1), res_blocks=1,
+             hidden=16)
+
+
+def data(n, seed=0, size=8):
+    return np.random.default_rng(seed).integers(0, 256, (n, 3, size, size), dtype=np.uint8)
+
+
+def params(path):
+    state = torch.load(path / CHECKPOINT, weights_only=True)
+    return state["model"], state
+
+
+def test_resumed_run_is_bit_identical(tmp_path):
+    train_x, test_x = data(24), data(8, seed=1)
+    kw = dict(batch_size=8, progress=False, n_samples=4)
+    full = train(train_x, test_x, SMALL, tmp_path / "full", epochs=3, **kw)
+    train(train_x, test_x, SMALL, tmp_path / "part", epochs=1, **kw)
+    resumed = train(train_x, test_x, SMALL, tmp_path / "part", epochs=3, resume=True, **kw)
+    a, state_a = params(tmp_path / "full")
+    b, state_b = params(tmp_path / "part")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert state_a["epoch"] == state_b["epoch"] == 3
+    assert [r["train_bpd"] for r in full] == [r["train_bpd"] for r in resumed]
+    assert [r["test_bpd"] for r in full] == [r["test_bpd"] for r in resumed]
+    log = json.loads((tmp_path / "full" / HISTORY).read_text())
+    assert [r["epoch"] for r in log] == [1, 2, 3] and "test_bpd" in log[0]
+    assert (tmp_path / "full" / "samples_003.png").exists()
+    assert full[-1]["train_bpd"] < full[0]["train_bpd"]  # it learns something
+    assert any(not torch.equal(a[k], build(SMALL).state_dict()[k])
+               for k in a if k.endswith("scale"))
+
+
+def test_checkpoint_from_another_config_is_refused(tmp_path):
+    train_x, test_x = data(16), data(8, seed=1)
+    train(train_x, test_x, SMALL, tmp_path, epochs=1, batch_size=8, progress=False,
+          n_samples=2)
+    before = (tmp_path / CHECKPOINT).read_bytes()
+    other = dict(SMALL, hidden=8)
+    with pytest.raises(ValueError, match="settings"):
+        train(train_x, test_x, other, tmp_path, epochs=2, batch_size=8, resume=True,
+              progress=False)
+    with pytest.raises(ValueError, match="resume"):
+        train(train_x, test_x, SMALL, tmp_path, epochs=2, batch_size=8, progress=False)
+    with pytest.raises(ValueError, match="settings"):
+        train(train_x, test_x, SMALL, tmp_path, epochs=2, batch_size=8, lr=0.1,
+              resume=True, progress=False)
+    assert (tmp_path / CHECKPOINT).read_bytes() == before
+    assert not (tmp_path / "samples_002.png").exists()
+
+
+def test_bad_data_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="uint8"):
+        train(data(8).astype(np.float32), data(8), SMALL, tmp_path, progress=False)
+    with pytest.raises(ValueError, match="shape"):
+        train(data(8, size=16), data(8), SMALL, tmp_path, progress=False)
+
+
+def test_nan_loss_names_step_and_checkpoint(tmp_path, monkeypatch):
+    train_x, test_x = data(16), data(8, seed=1)
+    train(train_x, test_x, SMALL, tmp_path, epochs=1, batch_size=8, progress=False,
+          n_samples=2)
+    calls = []
+    original = priors_module.Gaussian.log_prob
+
+    def poisoned(self, z):
+        calls.append(1)
+        out = original(self, z)
+        return out * float("nan") if len(calls) == 2 else out
+
+    monkeypatch.setattr(priors_module.Gaussian, "log_prob", poisoned)
+    with pytest.raises(FloatingPointError, match=r"epoch 2, step 2 .*checkpoint\.pt"):
+        train(train_x, test_x, SMALL, tmp_path, epochs=2, batch_size=8, resume=True,
+              progress=False)
+    assert torch.load(tmp_path / CHECKPOINT, weights_only=True)["epoch"] == 1
+
+
+def random_flow(seed=0, config=SMALL):
+    torch.manual_seed(seed)
+    flow = build(config).double()
+    with torch.no_grad():
+        for name, p in flow.named_parameters():
+            if name.endswith(".scale"):
+                p.normal_(0.0, 0.5)
+    return flow
+
+
+def test_receptive_field_equals_jacobian_columns():
+    flow, prior = random_flow(), Gaussian()
+    pos = (1, 2)
+    heat = receptive_field(flow, prior, pos, n_samples=2, seed=5)
+    z = prior.sample(2, (3, 8, 8), 1.0, 4, torch.Generator().manual_seed(5), torch.float64)
+    expected = np.zeros((8, 8))
+    for zi in z:
+        # full Jacobian by reverse mode: (1, 3, 8, 8) outputs x (3, 8, 8) inputs
+        jac = torch.autograd.functional.jacobian(
+            lambda v: flow.inverse(v.reshape(1, 3, 8, 8)), zi)
+        expected += jac[0, :, :, :, :, pos[0], pos[1]].abs().sum(dim=(0, 3)).numpy() / 2
+    assert np.allclose(heat, expected, atol=1e-12)
+
+
+def test_level0_receptive_field_is_the_structural_8x8_square():
+    # generation applies the shifted level-0 patch of the latent at (1, 2) (rows 14, 15,
+    # 0, 1 and columns 2..5 of a 16x16 image), then the un-shifted patches overlapping it:
+    # rows 12..15 and 0..3, columns 0..7
+    flow = random_flow(config=dict(SMALL, image_size=16, layers_per_level=(1, 1, 1)))
+    heat = receptive_field(flow, Gaussian(), (1, 2), n_samples=2)
+    rows = np.r_[12:16, 0:4]
+    expected = np.zeros((16, 16), bool)
+    expected[np.ix_(rows, np.arange(8))] = True
+    assert np.array_equal(heat > 0, expected)
+
+
+def test_field_size_on_known_maps():
+    heat = np.zeros((16, 16))
+    heat[3, 4] = 1.0
+    assert field_size(heat, (3, 4)) == 1
+    heat[2:5, 3:6] = 1.0
+    assert field_size(heat, (3, 4)) == 3
+    assert field_size(np.ones((16, 16)), (0, 0)) == 16
+    heat = np.zeros((16, 16))
+    heat[15, 15] = heat[0, 0] = heat[1, 1] = 1.0  # periodic wrap around (0, 0)
+    assert field_size(heat, (0, 0)) == 3
+    assert level_positions(32) == {0: (1, 1), 1: (2, 2), 2: (4, 4), 3: (0, 0)}
+    with pytest.raises(ValueError, match="finite"):
+        field_size(np.full((4, 4), np.nan), (0, 0))
+
+
+def test_cli_trains_with_the_dataset_loader(tmp_path, monkeypatch, capsys):
+    fake = types.ModuleType("rgnotes.rgflow.data")
+
+    def load_dataset(name, split, *, root=None, n=None, seed=0):
+        assert name == "msds1" and split in ("train", "test")
+        return data(n or 8, seed=seed + (split == "test"), size=32)
+
+    fake.load_dataset = load_dataset
+    monkeypatch.setitem(sys.modules, "rgnotes.rgflow.data", fake)
+    args = ["rgflow", "train", "--data", "msds1", "--preset", "quick", "--epochs", "1",
+            "--batch", "4", "--n-train", "4", "--n-test", "4", "--out", str(tmp_path)]
+    assert main(args) == 0
+    assert "test" in capsys.readouterr().out
+    assert main(args) == 2  # exists without --resume: one clear error line
+    assert "resume" in capsys.readouterr().err
+    assert main(args + ["--resume"]) == 0
