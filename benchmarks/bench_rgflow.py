@@ -30,10 +30,10 @@ import torch  # noqa: E402
 from rgnotes.rgflow.model import preset  # noqa: E402
 from rgnotes.rgflow.train import matmul_flops, throughput  # noqa: E402
 
-
 HARNESS = textwrap.dedent("""
     import json, math, sys, time, types
-    code, cfg, batch, steps, threads = sys.argv[1], json.loads(sys.argv[2]), *map(int, sys.argv[3:6])
+    code, cfg = sys.argv[1], json.loads(sys.argv[2])
+    batch, steps, threads = map(int, sys.argv[3:6])
     sys.argv = ["main.py"]
     sys.path.insert(0, code)
     for stub in ("h5py", "torchvision"):  # only used by its data loaders
