@@ -63,8 +63,19 @@ class ResBlock(nn.Module):
             Swish(hidden), WNLinear(hidden, features),
         )
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.layers(x)
+    def weights(self) -> list[torch.Tensor]:
+        """Effective weight matrices of the three linear maps."""
+        return [m.weight() for m in self.layers if isinstance(m, WNLinear)]
+
+    def forward(self, x: torch.Tensor, weights: list[torch.Tensor] | None = None
+                ) -> torch.Tensor:
+        """``weights``: precomputed :meth:`weights` (saves recomputing the weight norm)."""
+        if weights is None:
+            return self.layers(x)
+        act1, lin1, act2, lin2, act3, lin3 = self.layers
+        x = F.linear(act1(x), weights[0], lin1.bias)
+        x = F.linear(act2(x), weights[1], lin2.bias)
+        return F.linear(act3(x), weights[2], lin3.bias)
 
 
 class CouplingNet(nn.Module):
@@ -80,9 +91,14 @@ class CouplingNet(nn.Module):
         self.scale = nn.Parameter(torch.zeros(features))
         self.final_tanh = final_tanh
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for block in self.blocks:
-            x = (x + block(x)) * (1.0 / math.sqrt(2.0))
+    def weights(self) -> list[list[torch.Tensor]]:
+        """Effective weights of all blocks, to reuse over several calls."""
+        return [block.weights() for block in self.blocks]
+
+    def forward(self, x: torch.Tensor, weights: list[list[torch.Tensor]] | None = None
+                ) -> torch.Tensor:
+        for i, block in enumerate(self.blocks):
+            x = (x + block(x, None if weights is None else weights[i])) * (1.0 / math.sqrt(2.0))
         x = self.scale * x
         return torch.tanh(x) if self.final_tanh else x
 
@@ -112,17 +128,17 @@ class RNVP(nn.Module):
         self.register_buffer("mask", checkerboard(channels, kernel), persistent=False)
         self.checkpointing = checkpointing
 
-    def _nets(self, xa: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def _nets(self, xa: torch.Tensor, ws, wt) -> tuple[torch.Tensor, torch.Tensor]:
         if self.checkpointing and self.training and torch.is_grad_enabled():
-            s = checkpoint(self.s_net, xa, use_reentrant=False)
-            t = checkpoint(self.t_net, xa, use_reentrant=False)
+            s = checkpoint(self.s_net, xa, ws, use_reentrant=False)
+            t = checkpoint(self.t_net, xa, wt, use_reentrant=False)
         else:
-            s, t = self.s_net(xa), self.t_net(xa)
+            s, t = self.s_net(xa, ws), self.t_net(xa, wt)
         return s, t
 
-    def _half(self, x: torch.Tensor, a: torch.Tensor, b: torch.Tensor, sign: int):
+    def _half(self, x: torch.Tensor, a: torch.Tensor, b: torch.Tensor, sign: int, ws, wt):
         xa = x * a
-        s, t = self._nets(xa)
+        s, t = self._nets(xa, ws, wt)
         s, t = s * b, t * b
         if sign > 0:
             y = xa + b * (x * torch.exp(s) + t)
@@ -130,16 +146,19 @@ class RNVP(nn.Module):
             y = xa + b * (x - t) * torch.exp(-s)
         return y, sign * s.sum(dim=1)
 
+    # the weight-normalised matrices are computed once and shared by both half-steps
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         a, b = self.mask, 1.0 - self.mask
-        x, l1 = self._half(x, a, b, +1)
-        x, l2 = self._half(x, b, a, +1)
+        ws, wt = self.s_net.weights(), self.t_net.weights()
+        x, l1 = self._half(x, a, b, +1, ws, wt)
+        x, l2 = self._half(x, b, a, +1, ws, wt)
         return x, l1 + l2
 
     def inverse(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         a, b = self.mask, 1.0 - self.mask
-        y, l2 = self._half(y, b, a, -1)
-        y, l1 = self._half(y, a, b, -1)
+        ws, wt = self.s_net.weights(), self.t_net.weights()
+        y, l2 = self._half(y, b, a, -1, ws, wt)
+        y, l1 = self._half(y, a, b, -1, ws, wt)
         return y, l1 + l2
 
 
