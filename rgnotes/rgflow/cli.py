@@ -23,6 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", default=None, help="dataset directory")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
     parser.add_argument("--checkpointing", action="store_true",
                         help="recompute s/t-nets in the backward pass to save memory")
     parser.add_argument("--out", required=True, help="directory for checkpoint and logs")
@@ -40,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     history = train(train_data, test_data, preset(args.preset), args.out, epochs=args.epochs,
                     batch_size=args.batch, lr=args.lr, weight_decay=args.weight_decay,
                     prior=args.prior, seed=args.seed, device=args.device,
-                    resume=args.resume, checkpointing=args.checkpointing)
+                    resume=args.resume, checkpointing=args.checkpointing,
+                    threads=args.threads)
     for row in history:
         print(f"epoch {row['epoch']}: train {row['train_bpd']:.4f} bits/dim, "
               f"test {row['test_bpd']:.4f} bits/dim, {row['images_per_s']:.1f} images/s")
