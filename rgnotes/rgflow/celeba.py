@@ -146,7 +146,7 @@ def load_celeba(
         out = np.empty((len(names), 3, SIZE, SIZE), dtype=np.uint8)
         it = enumerate(names)
         if len(names) > 2000:
-            from tqdm.auto import tqdm
+            from tqdm import tqdm
 
             it = tqdm(it, total=len(names), desc=f"CelebA {split}", unit="img")
         for i, nm in it:

@@ -273,7 +273,7 @@ def render(labels: ArrayLike, *, chunk: int = 4096, progress: bool = False) -> n
     mask = ELLIPSE_MASK.astype(np.float64)
     starts = range(0, n, max(1, int(chunk)))
     if progress:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
 
         starts = tqdm(starts, desc="MSDS", unit="chunk")
     for s in starts:
