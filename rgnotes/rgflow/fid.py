@@ -1,6 +1,6 @@
 """Fréchet Inception Distance (FID) and the Fréchet distance between Gaussians.
 
-FID compares the Gaussians fitted to Inception-v3 pool3 features of two image sets:
+FID compares the Gaussians fitted to Inception-v3 pool3 features of two image sets::
 
     d^2 = |mu_1 - mu_2|^2 + tr(S_1 + S_2 - 2 (S_1^{1/2} S_2 S_1^{1/2})^{1/2}).
 

@@ -194,6 +194,7 @@ class FIDInceptionV3(nn.Module):
         return F.adaptive_avg_pool2d(x, 1).flatten(1)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Pool3 features ``(B, 2048)`` of images ``(B, 3, H, W)`` in ``[0, 1]``."""
         if images.dim() != 4 or images.shape[1] != 3:
             raise ValueError(f"images must be (B, 3, H, W), got {tuple(images.shape)}")
         x = F.interpolate(images, size=(INPUT_SIZE, INPUT_SIZE), mode="bilinear",
