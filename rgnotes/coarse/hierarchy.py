@@ -26,6 +26,7 @@ from rgnotes.coarse.covariance import (
     pairing_matrix,
     variance_preserving_weights,
 )
+from rgnotes.coarse.information_rule import information_pairs, merge_data, validate_options
 from rgnotes.coarse.pairing import (
     DEFAULT_METHOD,
     pair_from_correlation,
@@ -120,9 +121,8 @@ class Hierarchy:
         return z
 
 
-def _level_one_up(M: NDArray[np.float64], labels: NDArray[np.intp], method: str,
-                  seed: int | None, block: int) -> Level:
-    pairs = pair_from_correlation(M, method, seed=seed, block=block)
+def _level_one_up(M: NDArray[np.float64], labels: NDArray[np.intp],
+                  pairs: NDArray[np.intp]) -> Level:
     error = projection_error_from_correlation(M, pairs)
     weights = variance_preserving_weights(M, pairs)  # 1/2 for a carried (k, k): z_k itself
     C = coarse_covariance(M, pairs, weights)
@@ -135,7 +135,8 @@ def _level_one_up(M: NDArray[np.float64], labels: NDArray[np.intp], method: str,
 
 
 def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None = None,
-                 seed: int | None = None, block: int = 64) -> Hierarchy:
+                 seed: int | None = None, block: int = 64, beta: float = 1.0,
+                 estimator: str = "gaussian", **options) -> Hierarchy:
     """Coarse-grain the columns of ``X`` ``(m, d)`` level after level.
 
     Args:
@@ -144,15 +145,35 @@ def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None 
         levels: number of pairing steps; default: until one variable remains.
         seed: for ``method="random"`` (each level gets its own stream).
         block: delayed updates folded at once (speed only).
+        beta, estimator, options: of ``method="information"``
+            (:mod:`rgnotes.coarse.information_rule`). With ``estimator="gaussian"`` every level
+            is paired from its correlation matrix; with ``"plugin"`` or ``"binned"`` from its
+            data, the pair *sums* of the level below (``x_a + x_b`` of the raw data, so spins
+            stay integers), i.e. the cluster sums of the original variables.
     """
     Z = standardize(X)
-    return _build(correlation_matrix(Z), method, levels, seed, block, data=Z)
+    info = None
+    if method == "information":
+        validate_options(beta, estimator, **options)
+        info = dict(beta=beta, estimator=estimator, **options)
+        if estimator != "gaussian":
+            info["raw"] = np.asarray(X)
+    return _build(correlation_matrix(Z), method, levels, seed, block, data=Z, info=info)
 
 
 def coarse_grain_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
                              levels: int | None = None, seed: int | None = None,
-                             block: int = 64) -> Hierarchy:
-    """:func:`coarse_grain` from a correlation matrix ``(d, d)`` (e.g. an exact covariance)."""
+                             block: int = 64, beta: float = 1.0, estimator: str = "gaussian",
+                             **options) -> Hierarchy:
+    """:func:`coarse_grain` from a correlation matrix ``(d, d)`` (e.g. an exact covariance);
+    ``method="information"`` only with ``estimator="gaussian"``."""
+    info = None
+    if method == "information":
+        validate_options(beta, estimator, **options)
+        if estimator != "gaussian":
+            raise ValueError(f"estimator {estimator!r} needs the data, not only a correlation "
+                             f"matrix: call coarse_grain(X, ...)")
+        info = dict(beta=beta, estimator=estimator, **options)
     M = np.asarray(M, dtype=np.float64)
     if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] < 2:
         raise ValueError(f"M must be a square matrix of >= 2 variables, got shape {M.shape}")
@@ -161,10 +182,10 @@ def coarse_grain_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
     sd = np.sqrt(np.diag(M))
     if np.any(sd <= 0):
         raise ValueError(f"M has zero-variance variables {np.flatnonzero(sd <= 0)[:10].tolist()}")
-    return _build(M / np.outer(sd, sd), method, levels, seed, block, data=None)
+    return _build(M / np.outer(sd, sd), method, levels, seed, block, data=None, info=info)
 
 
-def _build(M, method, levels, seed, block, data):
+def _build(M, method, levels, seed, block, data, info=None):
     d = M.shape[0]
     max_levels = int(np.ceil(np.log2(d)))
     if levels is None:
@@ -176,8 +197,17 @@ def _build(M, method, levels, seed, block, data):
     out = [Level(pairs=np.empty((0, 2), dtype=np.intp), weights=np.empty(0), labels=labels,
                  correlation=M, error=0.0)]
     seeds = np.random.SeedSequence(seed).spawn(levels) if seed is not None else [None] * levels
+    info = dict(info or {})
+    raw = info.pop("raw", None)
     for k in range(levels):
         level_seed = None if seeds[k] is None else int(seeds[k].generate_state(1)[0])
-        out.append(_level_one_up(out[-1].correlation, out[-1].labels, method, level_seed,
-                                 block))
+        M_k = out[-1].correlation
+        if method != "information":
+            pairs = pair_from_correlation(M_k, method, seed=level_seed, block=block)
+        elif raw is None:
+            pairs = information_pairs(M=M_k, **info)
+        else:
+            pairs = information_pairs(raw, **info)
+            raw = merge_data(raw, pairs)
+        out.append(_level_one_up(M_k, out[-1].labels, pairs))
     return Hierarchy(levels=out, method=method, data=data)
