@@ -149,7 +149,9 @@ def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None 
             (:mod:`rgnotes.coarse.information_rule`). With ``estimator="gaussian"`` every level
             is paired from its correlation matrix; with ``"plugin"`` or ``"binned"`` from its
             data, the pair *sums* of the level below (``x_a + x_b`` of the raw data, so spins
-            stay integers), i.e. the cluster sums of the original variables.
+            stay integers), i.e. the cluster sums of the original variables. The levels'
+            ``correlation``, ``weights`` and ``error`` describe, as for every method, the sums
+            of the *standardized* variables (the same for variables of equal variance).
     """
     Z = standardize(X)
     info = None

@@ -71,8 +71,15 @@ def joint_codes(*groups: ArrayLike) -> NDArray[np.intp]:
     cols = [np.asarray(g).reshape(len(np.asarray(g)), -1) for g in groups]
     if len({c.shape[0] for c in cols}) != 1:
         raise ValueError("all groups must have the same number of samples")
-    _, codes = np.unique(np.hstack(cols), axis=0, return_inverse=True)
-    return codes.reshape(-1).astype(np.intp)
+    A = np.hstack(cols)
+    # each column to its value index, then one mixed-radix integer per row while it fits
+    code = np.zeros(A.shape[0], dtype=np.int64)
+    for j in range(A.shape[1]):
+        values, idx = np.unique(A[:, j], return_inverse=True)
+        if code.max(initial=0) >= 2**62 // values.size:  # compress before overflowing
+            code = np.unique(code, return_inverse=True)[1].reshape(-1).astype(np.int64)
+        code = code * values.size + idx.reshape(-1)
+    return np.unique(code, return_inverse=True)[1].reshape(-1).astype(np.intp)
 
 
 def entropy(x: ArrayLike, correction: str | None = "miller-madow") -> NDArray[np.float64] | float:
