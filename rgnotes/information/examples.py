@@ -18,13 +18,19 @@ from numpy.typing import NDArray
 KINDS = ("square", "abs")
 
 
-def hidden_partners(m: int, n_pairs: int, kind: str = "square", noise: float = 0.1,
+def hidden_partners(m: int, n_pairs: int, kind: str = "square", noise: float | None = None,
                     seed: int | np.random.Generator | None = None
                     ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
     """``m`` samples of ``n_pairs`` hidden pairs: data ``(m, 2 n_pairs)`` and the true
-    pairing ``(n_pairs, 2)`` (column indices, each row sorted, rows sorted)."""
+    pairing ``(n_pairs, 2)`` (column indices, each row sorted, rows sorted).
+
+    ``noise`` defaults to 0.1 for ``"square"`` and 0.05 for ``"abs"`` (at 0.1 the entropy of
+    a partner sum, 0.96 nats, comes close to that of two ``y``'s, 0.99).
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; choose one of {KINDS}")
+    if noise is None:
+        noise = 0.1 if kind == "square" else 0.05
     if int(m) != m or m < 2 or int(n_pairs) != n_pairs or n_pairs < 1:
         raise ValueError(f"need m >= 2 samples and n_pairs >= 1, got {m} and {n_pairs}")
     if not 0 <= noise < (0.5 if kind == "abs" else np.inf):
