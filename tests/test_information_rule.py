@@ -197,3 +197,26 @@ def test_bad_input():
         pair(X, "information", estimator="binned", bins=1)
     with pytest.raises(ValueError, match="compression"):
         pair(X, "information", compression="distortion")
+
+
+def test_cached_information_hierarchy(tmp_path, monkeypatch):
+    from rgnotes import cache
+    from rgnotes.coarse import hierarchy as H
+
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path))
+    rng = np.random.default_rng(4)
+    X = np.sign(rng.standard_normal((400, 1)) + rng.standard_normal((400, 12)))
+    fresh = coarse_grain(X, "information", estimator="plugin")
+    first = coarse_grain(X, "information", estimator="plugin", cache_result=True)
+
+    def fail(*args, **kwargs):
+        raise AssertionError("pairs were recomputed instead of read from the cache")
+
+    monkeypatch.setattr(H, "information_pairs", fail)
+    again = coarse_grain(X, "information", estimator="plugin", cache_result=True)
+    for a, b, c in zip(fresh.levels, first.levels, again.levels, strict=True):
+        assert np.array_equal(a.pairs, b.pairs) and np.array_equal(a.pairs, c.pairs)
+    with pytest.raises(AssertionError, match="recomputed"):  # other options: a new key
+        coarse_grain(X, "information", estimator="plugin", beta=2.0, cache_result=True)
+    with pytest.raises(AssertionError, match="recomputed"):  # other data, same correlations
+        coarse_grain(-X, "information", estimator="plugin", cache_result=True)
