@@ -89,3 +89,22 @@ def linear_fit(x: NDArray[np.floating], y: NDArray[np.floating]) -> tuple[float,
     err = (float(np.sqrt(np.sum((y - A @ coef) ** 2) / dof / np.sum((x - x.mean()) ** 2)))
            if dof > 0 else float("nan"))
     return float(coef[1]), err, float(coef[0])
+
+
+def circular_shift_surrogate(X: NDArray[np.floating], seed: int | np.random.Generator = 0
+                             ) -> NDArray[np.float64]:
+    """Roll each column of ``X`` ``(m, d)`` (samples along time, variables along axis 1) by
+    its own random offset in ``0 .. m-1``, periodically.
+
+    The surrogate keeps every variable's values and, apart from the one seam, its
+    autocorrelation, but destroys the dependence *between* variables: it is the null model
+    "the same time series, independent of each other" against which collective behaviour of
+    time series (e.g. p_hop of the particles of a glass) is measured.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 2:
+        raise ValueError(f"X must be (samples, variables) with >= 2 samples, got {X.shape}")
+    rng = np.random.default_rng(seed)
+    m, d = X.shape
+    rows = (np.arange(m)[:, None] + rng.integers(0, m, d)[None, :]) % m
+    return np.take_along_axis(X, rows, axis=0)

@@ -93,3 +93,38 @@ def test_loadings_and_total_error_against_least_squares(field_data):
         direct = ((Z - fit) ** 2).sum() / (Z**2).sum()
         assert np.isclose(h.total_error(k), direct, atol=1e-10)
     assert np.isclose(h.total_error(1), h.errors[0], atol=1e-12)
+
+
+def test_cached_hierarchy_is_reused_and_equals_a_fresh_one(field_data, tmp_path, monkeypatch):
+    from rgnotes import cache
+    from rgnotes.coarse import hierarchy as H
+
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path))
+    fresh = coarse_grain(field_data[:, :63], "greedy")  # odd d: a carried variable per level
+    first = coarse_grain(field_data[:, :63], "greedy", cache_result=True)
+    assert len(list((tmp_path / "hierarchy").glob("*.npz"))) == 1
+
+    def fail(*args, **kwargs):
+        raise AssertionError("pairs were recomputed instead of read from the cache")
+
+    monkeypatch.setattr(H, "pair_from_correlation", fail)
+    again = coarse_grain(field_data[:, :63], "greedy", cache_result=True)
+    for a, b, c in zip(fresh.levels, first.levels, again.levels, strict=True):
+        assert np.array_equal(a.pairs, b.pairs) and np.array_equal(a.pairs, c.pairs)
+        assert np.array_equal(a.labels, c.labels)
+        np.testing.assert_allclose(a.correlation, c.correlation, rtol=0, atol=1e-14)
+    with pytest.raises(AssertionError, match="recomputed"):  # other data: not a cache hit
+        coarse_grain(field_data[:, 1:], "greedy", cache_result=True)
+
+
+def test_a_corrupt_cached_hierarchy_is_recomputed(field_data, tmp_path, monkeypatch):
+    from rgnotes import cache
+
+    monkeypatch.setenv(cache.ENV_VAR, str(tmp_path))
+    fresh = coarse_grain(field_data, "stepwise", levels=3, cache_result=True)
+    (entry,) = (tmp_path / "hierarchy").glob("*.npz")
+    entry.write_bytes(b"not a zip file")
+    with pytest.warns(UserWarning, match="ignoring cache entry"):
+        again = coarse_grain(field_data, "stepwise", levels=3, cache_result=True)
+    for a, b in zip(fresh.levels, again.levels, strict=True):
+        assert np.array_equal(a.pairs, b.pairs)

@@ -52,3 +52,23 @@ def test_block_mean_and_error():
     assert m == x.mean() and abs(e / (1 / np.sqrt(x.size)) - 1) < 0.5
     with pytest.raises(ValueError, match="at least"):
         block_mean_and_error(np.ones(5), 10)
+
+
+def test_circular_shift_surrogate_keeps_each_series_and_breaks_cross_correlation():
+    from rgnotes.stats import autocorrelation, circular_shift_surrogate
+
+    rng = np.random.default_rng(1)
+    m = 4000
+    common = np.convolve(rng.standard_normal(m + 49), np.ones(50) / 50, mode="valid")
+    X = common[:, None] + 0.01 * rng.standard_normal((m, 3))  # three copies of one series
+    S = circular_shift_surrogate(X, seed=2)
+    for j in range(3):  # each column is a rotation of the original column
+        shift = int(np.flatnonzero(np.isclose(S[:, j], X[0, j], rtol=0, atol=0))[0])
+        assert np.array_equal(np.roll(X[:, j], shift), S[:, j])
+        a, b = autocorrelation(X[:, j])[:100], autocorrelation(S[:, j])[:100]
+        assert np.abs(a - b).max() < 0.05  # only the seam differs (lags <= 100 of 4000)
+    assert np.corrcoef(X.T)[0, 1] > 0.99
+    assert abs(np.corrcoef(S.T)[0, 1]) < 0.5  # independent offsets decorrelate the copies
+    assert np.array_equal(S, circular_shift_surrogate(X, seed=2))
+    with pytest.raises(ValueError, match="samples"):
+        circular_shift_surrogate(np.ones(5))

@@ -3,6 +3,8 @@
 - :mod:`rgnotes.coarse.covariance`: how a pairing acts on a covariance matrix (exact, Gaussian).
 - :mod:`rgnotes.coarse.blockspin`: Kadanoff's majority-rule block spins on a lattice.
 - :mod:`rgnotes.coarse.pairing`: pairing rules and the projection error they minimise.
+- :mod:`rgnotes.coarse.information_rule`: the information-bottleneck pairing rule
+  (``method="information"``), ``I(X; Y) - beta I(X^c; Y)``.
 - :mod:`rgnotes.coarse.hierarchy`: iterate pairing into an RG hierarchy.
 """
 

@@ -15,17 +15,20 @@ analysis of cluster *sums* uses :meth:`Hierarchy.clusters` with the original dat
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from rgnotes import cache
 from rgnotes.coarse.correlation import correlation_matrix, standardize
 from rgnotes.coarse.covariance import (
     coarse_covariance,
     pairing_matrix,
     variance_preserving_weights,
 )
+from rgnotes.coarse.information_rule import information_pairs, merge_data, validate_options
 from rgnotes.coarse.pairing import (
     DEFAULT_METHOD,
     pair_from_correlation,
@@ -120,9 +123,8 @@ class Hierarchy:
         return z
 
 
-def _level_one_up(M: NDArray[np.float64], labels: NDArray[np.intp], method: str,
-                  seed: int | None, block: int) -> Level:
-    pairs = pair_from_correlation(M, method, seed=seed, block=block)
+def _level_one_up(M: NDArray[np.float64], labels: NDArray[np.intp],
+                  pairs: NDArray[np.intp]) -> Level:
     error = projection_error_from_correlation(M, pairs)
     weights = variance_preserving_weights(M, pairs)  # 1/2 for a carried (k, k): z_k itself
     C = coarse_covariance(M, pairs, weights)
@@ -135,7 +137,8 @@ def _level_one_up(M: NDArray[np.float64], labels: NDArray[np.intp], method: str,
 
 
 def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None = None,
-                 seed: int | None = None, block: int = 64) -> Hierarchy:
+                 seed: int | None = None, block: int = 64, cache_result: bool = False,
+                 beta: float = 1.0, estimator: str = "gaussian", **options) -> Hierarchy:
     """Coarse-grain the columns of ``X`` ``(m, d)`` level after level.
 
     Args:
@@ -144,15 +147,41 @@ def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None 
         levels: number of pairing steps; default: until one variable remains.
         seed: for ``method="random"`` (each level gets its own stream).
         block: delayed updates folded at once (speed only).
+        cache_result: store the pairs of every level under :func:`rgnotes.cache.cache_dir`,
+            keyed by a hash of the correlation matrix, the method, ``levels`` and ``seed``, and
+            reuse them when the same data are coarse-grained again (for long runs that must
+            resume; the levels are rebuilt from the stored pairs in ``O(d^2)`` each).
+        beta, estimator, options: of ``method="information"``
+            (:mod:`rgnotes.coarse.information_rule`). With ``estimator="gaussian"`` every level
+            is paired from its correlation matrix; with ``"plugin"`` or ``"binned"`` from its
+            data, the pair *sums* of the level below (``x_a + x_b`` of the raw data, so spins
+            stay integers), i.e. the cluster sums of the original variables. The levels'
+            ``correlation``, ``weights`` and ``error`` describe, as for every method, the sums
+            of the *standardized* variables (the same for variables of equal variance).
     """
     Z = standardize(X)
-    return _build(correlation_matrix(Z), method, levels, seed, block, data=Z)
+    info = None
+    if method == "information":
+        validate_options(beta, estimator, **options)
+        info = dict(beta=beta, estimator=estimator, **options)
+        if estimator != "gaussian":
+            info["raw"] = np.asarray(X)
+    return _build(correlation_matrix(Z), method, levels, seed, block, Z, cache_result, info)
 
 
 def coarse_grain_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
                              levels: int | None = None, seed: int | None = None,
-                             block: int = 64) -> Hierarchy:
-    """:func:`coarse_grain` from a correlation matrix ``(d, d)`` (e.g. an exact covariance)."""
+                             block: int = 64, cache_result: bool = False, beta: float = 1.0,
+                             estimator: str = "gaussian", **options) -> Hierarchy:
+    """:func:`coarse_grain` from a correlation matrix ``(d, d)`` (e.g. an exact covariance);
+    ``method="information"`` only with ``estimator="gaussian"``."""
+    info = None
+    if method == "information":
+        validate_options(beta, estimator, **options)
+        if estimator != "gaussian":
+            raise ValueError(f"estimator {estimator!r} needs the data, not only a correlation "
+                             f"matrix: call coarse_grain(X, ...)")
+        info = dict(beta=beta, estimator=estimator, **options)
     M = np.asarray(M, dtype=np.float64)
     if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] < 2:
         raise ValueError(f"M must be a square matrix of >= 2 variables, got shape {M.shape}")
@@ -161,10 +190,58 @@ def coarse_grain_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
     sd = np.sqrt(np.diag(M))
     if np.any(sd <= 0):
         raise ValueError(f"M has zero-variance variables {np.flatnonzero(sd <= 0)[:10].tolist()}")
-    return _build(M / np.outer(sd, sd), method, levels, seed, block, data=None)
+    return _build(M / np.outer(sd, sd), method, levels, seed, block, None, cache_result, info)
 
 
-def _build(M, method, levels, seed, block, data):
+_CACHE_NAME = "hierarchy"
+_CACHE_VERSION = 1
+
+
+def _pairs_of_levels(M: NDArray[np.float64], method: str, levels: int, seed: int | None,
+                     block: int, cache_result: bool, info: dict | None = None
+                     ) -> list[NDArray[np.intp]]:
+    """The pairs of levels 1..``levels``, computed level by level (or read from the cache).
+    ``info``: the options of ``method="information"``, with the raw data under ``"raw"`` for
+    the estimators that pair from data."""
+    seeds = np.random.SeedSequence(seed).spawn(levels) if seed is not None else [None] * levels
+    info = dict(info or {})
+    raw = info.pop("raw", None)
+
+    def compute() -> dict[str, NDArray[np.intp]]:
+        out, C, data = {}, M, raw
+        for k in range(levels):
+            level_seed = None if seeds[k] is None else int(seeds[k].generate_state(1)[0])
+            if method != "information":
+                pairs = pair_from_correlation(C, method, seed=level_seed, block=block)
+            elif data is None:
+                pairs = information_pairs(M=C, **info)
+            else:
+                pairs = information_pairs(data, **info)
+                data = merge_data(data, pairs)
+            out[f"pairs_{k + 1}"] = pairs
+            C = coarse_covariance(C, pairs, variance_preserving_weights(C, pairs))
+            np.fill_diagonal(C, 1.0)
+        return out
+
+    if not cache_result:
+        stored = compute()
+    else:
+        params = {"correlation_sha256": hashlib.sha256(np.ascontiguousarray(M).tobytes())
+                  .hexdigest(), "d": int(M.shape[0]), "method": method, "levels": int(levels),
+                  "seed": seed, "version": _CACHE_VERSION}
+        if method == "information":
+            params["information"] = {k: v for k, v in sorted(info.items())}
+            if raw is not None:
+                params["raw_sha256"] = hashlib.sha256(
+                    np.ascontiguousarray(raw, dtype=np.float64).tobytes()).hexdigest()
+        d = M.shape[0]  # level k has ceil(d / 2^k) variables
+        spec = {f"pairs_{k + 1}": ((-(-d // 2 ** (k + 1)), 2), np.dtype(np.intp))
+                for k in range(levels)}
+        stored = cache.cached_arrays(_CACHE_NAME, params, compute, spec=spec)
+    return [np.asarray(stored[f"pairs_{k + 1}"], dtype=np.intp) for k in range(levels)]
+
+
+def _build(M, method, levels, seed, block, data, cache_result, info=None):
     d = M.shape[0]
     max_levels = int(np.ceil(np.log2(d)))
     if levels is None:
@@ -175,9 +252,6 @@ def _build(M, method, levels, seed, block, data):
     labels = np.arange(d)
     out = [Level(pairs=np.empty((0, 2), dtype=np.intp), weights=np.empty(0), labels=labels,
                  correlation=M, error=0.0)]
-    seeds = np.random.SeedSequence(seed).spawn(levels) if seed is not None else [None] * levels
-    for k in range(levels):
-        level_seed = None if seeds[k] is None else int(seeds[k].generate_state(1)[0])
-        out.append(_level_one_up(out[-1].correlation, out[-1].labels, method, level_seed,
-                                 block))
+    for pairs in _pairs_of_levels(M, method, int(levels), seed, block, cache_result, info):
+        out.append(_level_one_up(out[-1].correlation, out[-1].labels, pairs))
     return Hierarchy(levels=out, method=method, data=data)

@@ -22,6 +22,10 @@ Methods (``pair(X, method=...)``):
   starts. With odd ``d`` moves also exchange the carried variable with a member of a pair.
 - ``"random"``: a uniformly random pairing (seeded); with odd ``d`` a random variable is carried.
 - ``"exhaustive"``: the exact optimum by enumerating all pairings (``d <= 14``).
+- ``"information"``: the information-bottleneck rule of section III of Landy et al.: pairs
+  minimising ``I(X; Y) - beta I(X^c; Y)``, taken greedily (see
+  :mod:`rgnotes.coarse.information_rule`; options ``beta``, ``estimator`` and the rest passed
+  as keywords).
 
 Conventions: the coarse variable of a pair is always ``x_a + x_b``, also for negatively
 correlated variables (a pair with ``M_ab = -1`` has a zero coarse variable and gains nothing);
@@ -45,9 +49,10 @@ from scipy.linalg import cho_factor, cho_solve
 
 from rgnotes.coarse.correlation import correlation_matrix, standardize
 from rgnotes.coarse.covariance import validate_pairs
+from rgnotes.coarse.information_rule import information_pairs, validate_options
 from rgnotes.coarse.residuals import Residuals
 
-METHODS = ("greedy", "stepwise", "correlation", "random", "exhaustive")
+METHODS = ("greedy", "stepwise", "correlation", "random", "exhaustive", "information")
 DEFAULT_METHOD = "greedy"
 #: Largest number of variables for ``method="exhaustive"`` (14 variables: 135,135 pairings).
 EXHAUSTIVE_MAX_D = 14
@@ -115,23 +120,42 @@ def _errors_batch(M, M2, pairings):
 # ---- the methods ----------------------------------------------------------------------------
 
 def pair(X: ArrayLike, method: str = DEFAULT_METHOD, seed: int | None = None,
-         block: int = 64) -> NDArray[np.intp]:
+         block: int = 64, beta: float = 1.0, estimator: str = "gaussian",
+         **options) -> NDArray[np.intp]:
     """One coarse-graining step's pairing of the columns of ``X`` ``(m, d)``.
 
     Returns ``(ceil(d/2), 2)`` ints (see the module docstring). ``seed`` is used by
     ``"random"``; ``block`` is the number of delayed updates folded at once (speed only).
+    ``beta``, ``estimator`` and ``options`` (``relevance``, ``noise``, ``bins``,
+    ``n_neighbours``, ``correction``) are those of ``method="information"``
+    (:func:`rgnotes.coarse.information_rule.information_terms`).
     """
+    if method == "information":
+        validate_options(beta, estimator, **options)
+        Z = standardize(X)  # validates: finite, no constant column
+        if estimator == "gaussian":
+            return information_pairs(M=correlation_matrix(Z), beta=beta,
+                                     estimator=estimator, **options)
+        return information_pairs(X, beta=beta, estimator=estimator, **options)
     return pair_from_correlation(correlation_matrix(X), method, seed=seed, block=block)
 
 
 def pair_from_correlation(M: ArrayLike, method: str = DEFAULT_METHOD, seed: int | None = None,
-                          block: int = 64) -> NDArray[np.intp]:
+                          block: int = 64, beta: float = 1.0, estimator: str = "gaussian",
+                          **options) -> NDArray[np.intp]:
     """:func:`pair` from a ``(d, d)`` correlation matrix (how the levels above the first are
-    paired, without touching the data again)."""
+    paired, without touching the data again). ``method="information"`` works from a
+    correlation matrix only with ``estimator="gaussian"``."""
     M = np.asarray(M, dtype=np.float64)
     if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] < 2:
         raise ValueError(f"M must be a square correlation matrix of >= 2 variables, "
                          f"got shape {M.shape}")
+    if method == "information":
+        validate_options(beta, estimator, **options)
+        if estimator != "gaussian":
+            raise ValueError(f"estimator {estimator!r} needs the data, not only a correlation "
+                             f"matrix: call pair(X, ...) or coarse_grain(X, ...)")
+        return information_pairs(M=M, beta=beta, estimator=estimator, **options)
     if method == "stepwise":
         return _stepwise(M, block)
     if method == "correlation":

@@ -4,12 +4,22 @@
 - ``mean_variance`` / ``power_law_fit``: mean-variance scaling of cluster sums (eq. 25);
 - ``silence_probability`` / ``stretched_exponential_fit``: the activity function P0(K);
 - ``cod_by_rank``: the coefficient of determination by rank of forward selection;
+- ``summarise`` / ``surrogate_summaries`` / ``excess_levels``: all of these for one data set,
+  against circular-shift surrogates;
+- ``contact_fraction``: whether paired particles are neighbours in space;
 - ``lattice_block_labels``: Kadanoff's fixed blocks, to compare with data-driven clusters.
 """
 
 from rgnotes.metrics.activity import activity_curve, silence_probability, stretched_exponential_fit
 from rgnotes.metrics.clusters import cluster_sums, lattice_block_labels, validate_labels
 from rgnotes.metrics.cod import cod_by_rank, leading_cod, midpoint_crossing
+from rgnotes.metrics.collective import (
+    CollectiveSummary,
+    excess_levels,
+    summarise,
+    surrogate_summaries,
+)
+from rgnotes.metrics.contacts import contact_fraction
 from rgnotes.metrics.mean_variance import (
     mean_variance,
     mean_variance_curve,
@@ -20,7 +30,9 @@ from rgnotes.metrics.mean_variance import (
 from rgnotes.metrics.phop import phop, window_frames
 
 __all__ = [
-    "activity_curve", "cluster_sums", "cod_by_rank", "lattice_block_labels", "leading_cod",
+    "CollectiveSummary", "excess_levels", "summarise", "surrogate_summaries",
+    "activity_curve", "cluster_sums", "cod_by_rank", "contact_fraction", "lattice_block_labels",
+    "leading_cod",
     "mean_variance", "midpoint_crossing",
     "mean_variance_curve", "mean_variance_exact", "phop", "power_law_fit",
     "silence_probability", "spins_to_binary", "stretched_exponential_fit", "validate_labels",

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 from rgnotes.cache import atomic_write
 from rgnotes.rgflow.model import build, flow_macs
