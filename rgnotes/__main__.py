@@ -20,26 +20,24 @@ SIMULATORS = {
 RGFLOW = {"train": "rgnotes.rgflow.cli"}
 
 
+def _add_modules(subparsers: argparse._SubParsersAction, modules: dict[str, str]) -> None:
+    """One sub-command per module; the module gives its options and its ``run``."""
+    for name, module_name in modules.items():
+        module = importlib.import_module(module_name)
+        sub = subparsers.add_parser(name, help=module.__doc__.strip().splitlines()[0],
+                                    description=module.__doc__)
+        module.add_arguments(sub)
+        sub.set_defaults(handler=module.run)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rgnotes",
                                      description="rgnotes: simulate data, manage the cache.")
     commands = parser.add_subparsers(dest="command", required=True)
     simulate = commands.add_parser("simulate", help="generate data and save it as .npz")
-    which = simulate.add_subparsers(dest="simulator", required=True)
-    for name, module_name in SIMULATORS.items():
-        module = importlib.import_module(module_name)
-        sub = which.add_parser(name, help=module.__doc__.strip().splitlines()[0],
-                               description=module.__doc__)
-        module.add_arguments(sub)
-        sub.set_defaults(handler=module.run)
+    _add_modules(simulate.add_subparsers(dest="simulator", required=True), SIMULATORS)
     rgflow = commands.add_parser("rgflow", help="train the RG-Flow image model")
-    action = rgflow.add_subparsers(dest="action", required=True)
-    for name, module_name in RGFLOW.items():
-        module = importlib.import_module(module_name)
-        sub = action.add_parser(name, help=module.__doc__.strip().splitlines()[0],
-                                description=module.__doc__)
-        module.add_arguments(sub)
-        sub.set_defaults(handler=module.run)
+    _add_modules(rgflow.add_subparsers(dest="action", required=True), RGFLOW)
     store = commands.add_parser("cache", help="show or clear the on-disk cache")
     store.add_argument("action", choices=("path", "clear"))
     store.set_defaults(handler=_cache)

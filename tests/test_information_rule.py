@@ -8,6 +8,7 @@ from scipy.optimize import minimize_scalar
 from rgnotes.coarse import coarse_grain, coarse_grain_correlation, pair, pair_from_correlation
 from rgnotes.coarse import information_rule as R
 from rgnotes.coarse.correlation import correlation_matrix
+from rgnotes.coarse.matching import greedy_matching
 from rgnotes.information import (
     entropy,
     enumerate_ising,
@@ -104,7 +105,7 @@ def test_rate_at_beta_zero_prefers_the_least_correlated_pairs():
     # I(X; z_a + z_b + xi) = 1/2 log(1 + 2 (1 + rho) / noise) increases with rho
     M = random_correlation(10, 5)
     got = pair_from_correlation(M, "information", beta=0.0, noise=1.0)
-    assert same(got, R.pairs_from_costs(M))
+    assert same(got, greedy_matching(M))
 
 
 def test_discrete_terms_brute_force():

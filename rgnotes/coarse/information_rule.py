@@ -62,6 +62,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rgnotes.coarse.correlation import correlation_matrix, standardize
+from rgnotes.coarse.matching import greedy_matching
 from rgnotes.information.discrete import (
     CORRECTIONS,
     MAX_ALPHABET,
@@ -285,34 +286,12 @@ def information_terms(X: ArrayLike | None = None, M: ArrayLike | None = None,
     return discrete_terms(X, beta, relevance, n_neighbours, correction, compression)
 
 
-def pairs_from_costs(cost: ArrayLike) -> NDArray[np.intp]:
-    """Greedy matching: take the cheapest pair of free variables first (ties: lowest
-    ``(a, b)``); with odd ``d`` the free variable left is carried, ``(k, k)``. Rows sorted
-    by first member, carried variable last."""
-    cost = np.asarray(cost, dtype=np.float64)
-    d = cost.shape[0]
-    iu, ju = np.triu_indices(d, k=1)
-    order = np.argsort(cost[iu, ju], kind="stable")
-    free = np.ones(d, dtype=bool)
-    pairs = []
-    for i, j in zip(iu[order], ju[order], strict=True):
-        if free[i] and free[j]:
-            free[i] = free[j] = False
-            pairs.append((i, j))
-            if len(pairs) == d // 2:
-                break
-    pairs.sort()
-    if d % 2:
-        k = int(np.flatnonzero(free)[0])
-        pairs.append((k, k))
-    return np.array(pairs, dtype=np.intp).reshape(-1, 2)
-
-
 def information_pairs(X: ArrayLike | None = None, M: ArrayLike | None = None, **options
                       ) -> NDArray[np.intp]:
     """One step of the information rule: :func:`information_terms` then
-    :func:`pairs_from_costs`. ``options`` as for :func:`information_terms`."""
-    return pairs_from_costs(information_terms(X, M, **options).cost)
+    :func:`rgnotes.coarse.matching.greedy_matching`. ``options`` as for
+    :func:`information_terms`."""
+    return greedy_matching(information_terms(X, M, **options).cost)
 
 
 def merge_data(X: ArrayLike, pairs: ArrayLike) -> NDArray[np.float64]:

@@ -50,6 +50,7 @@ from scipy.linalg import cho_factor, cho_solve
 from rgnotes.coarse.correlation import correlation_matrix, standardize
 from rgnotes.coarse.covariance import validate_pairs
 from rgnotes.coarse.information_rule import information_pairs, validate_options
+from rgnotes.coarse.matching import greedy_matching
 from rgnotes.coarse.residuals import Residuals
 
 METHODS = ("greedy", "stepwise", "correlation", "random", "exhaustive", "information")
@@ -191,21 +192,7 @@ def _stepwise(M, block):
 
 
 def _max_correlation(M):
-    d = M.shape[0]
-    iu, ju = np.triu_indices(d, k=1)
-    order = np.argsort(-M[iu, ju], kind="stable")  # ties: lowest (i, j) first
-    free = np.ones(d, dtype=bool)
-    pairs = []
-    for i, j in zip(iu[order], ju[order], strict=True):
-        if free[i] and free[j]:
-            free[i] = free[j] = False
-            pairs.append((i, j))
-            if len(pairs) == d // 2:
-                break
-    if d % 2:
-        k = int(np.flatnonzero(free)[0])
-        pairs.append((k, k))
-    return np.array(pairs, dtype=np.intp)
+    return greedy_matching(-M)
 
 
 def _random(d, seed):
