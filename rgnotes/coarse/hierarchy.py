@@ -194,7 +194,7 @@ def coarse_grain_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
 
 
 _CACHE_NAME = "hierarchy"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # bump when a pairing rule changes its output
 
 
 def _pairs_of_levels(M: NDArray[np.float64], method: str, levels: int, seed: int | None,
