@@ -15,6 +15,7 @@ from rgnotes.rgflow.model import (
     from_patches,
     latent_level,
     n_parameters,
+    patch_labels,
     preset,
     to_patches,
 )
@@ -112,6 +113,28 @@ def test_patches_agree_with_unfold_and_cover_each_pixel_once():
             assert torch.equal(values, expected)  # each sub-grid pixel exactly once
             assert torch.equal(from_patches(p, x, h, shifted, m), x)
     assert counts == [64, 64, 16, 16, 4, 4, 1, 1]
+
+
+def test_patch_labels_follow_the_index_formula():
+    # patch (p, q) of sub-layer (h, shifted) holds the pixels
+    # (m d p + o + d a, m d q + o + d b) mod L, a, b < m, with d = 2^h and o = m d / 2
+    # for the shifted sub-layer, 0 otherwise; patches are numbered p * (L / (m d)) + q
+    size, m = 32, 4
+    for h in range(4):
+        d = 1 << h
+        k = size // (m * d)
+        for shifted in (False, True):
+            o = m * d // 2 if shifted else 0
+            expected = torch.full((size, size), -1, dtype=torch.long)
+            for p in range(k):
+                for q in range(k):
+                    for a in range(m):
+                        for b in range(m):
+                            expected[(m * d * p + o + d * a) % size,
+                                     (m * d * q + o + d * b) % size] = p * k + q
+            assert torch.equal(patch_labels(size, h, shifted, m), expected)
+    with pytest.raises(ValueError, match="level 4"):
+        patch_labels(32, 4, False)
 
 
 def test_latent_levels():

@@ -12,9 +12,15 @@ import torch
 from rgnotes.__main__ import main
 from rgnotes.rgflow import priors as priors_module
 from rgnotes.rgflow.model import build
+from rgnotes.rgflow.preprocess import from_logit, to_uint8
 from rgnotes.rgflow.priors import Gaussian
-from rgnotes.rgflow.receptive import field_size, level_positions, receptive_field
-from rgnotes.rgflow.train import CHECKPOINT, HISTORY, train
+from rgnotes.rgflow.receptive import (
+    field_size,
+    level_positions,
+    receptive_field,
+    traverse,
+)
+from rgnotes.rgflow.train import CHECKPOINT, HISTORY, evaluate, load_run, train
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -49,6 +55,46 @@ def test_resumed_run_is_bit_identical(tmp_path):
     assert full[-1]["train_bpd"] < full[0]["train_bpd"]  # it learns something
     assert any(not torch.equal(a[k], build(SMALL).state_dict()[k])
                for k in a if k.endswith("scale"))
+
+
+def test_load_run_restores_the_trained_model(tmp_path):
+    train_x, test_x = data(16), data(8, seed=1)
+    history = train(train_x, test_x, SMALL, tmp_path, epochs=2, batch_size=8,
+                    progress=False, n_samples=2, prior="laplace", seed=3)
+    model, prior, loaded, settings = load_run(tmp_path)
+    assert loaded == history and settings["prior"] == "laplace" == prior.name
+    assert not model.training
+    # the held-out bits/dim of the last epoch are reproduced exactly (same noise seed)
+    assert evaluate(model, prior, test_x, batch=64, seed=3) == history[-1]["test_bpd"]
+    with pytest.raises(FileNotFoundError, match="checkpoint"):
+        load_run(tmp_path / "nothing")
+
+
+def test_traversal_of_the_identity_flow_moves_one_pixel():
+    # at initialisation the flow is the identity, so decoding z gives from_logit(z)
+    flow = build(SMALL)
+    z = torch.randn(3, 8, 8, generator=torch.Generator().manual_seed(0))
+    values = [-2.0, 0.0, 2.0]
+    images = traverse(flow, z, (2, 5), values, channel=1)
+    for i, v in enumerate(values):
+        zi = z.clone()
+        zi[1, 2, 5] = v
+        assert np.array_equal(images[i], to_uint8(from_logit(zi)).numpy())
+    changed = (images != images[0]).any(axis=0)
+    assert changed.sum() == 1 and changed[1, 2, 5]
+    with pytest.raises(ValueError, match="outside"):
+        traverse(flow, z, (8, 0), values)
+
+
+def test_traversal_of_a_level0_latent_stays_in_its_8x8_square():
+    flow = random_flow(config=dict(SMALL, image_size=16, layers_per_level=(1, 1, 1)))
+    z = torch.randn(3, 16, 16, dtype=torch.float64,
+                    generator=torch.Generator().manual_seed(1))
+    images = traverse(flow, z, (1, 2), np.linspace(-3, 3, 5))
+    changed = (images != images[0]).any(axis=(0, 1))
+    allowed = np.zeros((16, 16), bool)
+    allowed[np.ix_(np.r_[12:16, 0:4], np.arange(8))] = True
+    assert changed.any() and not (changed & ~allowed).any()
 
 
 def test_checkpoint_from_another_config_is_refused(tmp_path):

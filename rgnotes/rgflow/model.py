@@ -96,6 +96,23 @@ def from_patches(p: torch.Tensor, x: torch.Tensor, h: int, shifted: bool,
     return out
 
 
+def patch_labels(image_size: int, h: int, shifted: bool, kernel: int = 4) -> torch.Tensor:
+    """Which patch of the sub-layer ``(h, shifted)`` each pixel belongs to, LongTensor
+    ``(L, L)``: the patch's row in :func:`to_patches` (0 .. P-1), or -1 for pixels the
+    sub-layer does not touch.  Computed by cutting an image of pixel indices with
+    :func:`to_patches` itself, so it shows exactly what the flow does."""
+    levels = n_levels(image_size, kernel)
+    if not 0 <= h < levels:
+        raise ValueError(f"level {h} is outside 0 .. {levels - 1} for an image of side "
+                         f"{image_size} and kernel {kernel}")
+    ids = torch.arange(image_size * image_size).reshape(1, 1, image_size, image_size)
+    patches = to_patches(ids, h, shifted, kernel)  # (P, m*m) pixel indices
+    labels = torch.full((image_size * image_size,), -1, dtype=torch.long)
+    labels[patches.reshape(-1)] = torch.arange(patches.shape[0]).repeat_interleave(
+        patches.shape[1])
+    return labels.reshape(image_size, image_size)
+
+
 class RGFlow(nn.Module):
     """RG-Flow: ``forward(x) -> (z, logdet)`` maps data to latents of the same shape
     ``(B, C, L, L)`` with ``log|det dz/dx|`` per image ``(B,)``; ``inverse(z) -> x``.

@@ -6,6 +6,9 @@ image ``G(z)`` (here in logit units, the flow's own output), summed over the col
 ``b`` of the pixel and the channel ``a`` of the latent.  The columns of the Jacobian are
 forward-mode derivatives (``torch.func.jvp``), averaged over prior samples.
 
+A latent traversal (:func:`traverse`) sets one latent to a range of values in otherwise
+fixed latents and decodes each, showing what that latent does to the image.
+
 Measured size: the side ``s`` (odd, 1 .. L) of the smallest square centred on ``(r, c)``,
 with periodic wrap, that holds at least ``mass`` (default 95 %) of the heat map.
 """
@@ -16,6 +19,7 @@ import numpy as np
 import torch
 
 from rgnotes.rgflow.model import RGFlow, latent_level
+from rgnotes.rgflow.preprocess import from_logit, to_uint8
 
 
 def receptive_field(model: RGFlow, prior, position: tuple[int, int], n_samples: int = 16,
@@ -74,3 +78,28 @@ def level_field_sizes(model: RGFlow, prior, n_samples: int = 16, mass: float = 0
     """Measured field size (see :func:`field_size`) of one latent per RG level."""
     return {h: field_size(receptive_field(model, prior, p, n_samples, seed=seed), p, mass)
             for h, p in level_positions(model.image_size, model.kernel).items()}
+
+
+def traverse(model: RGFlow, z: torch.Tensor, position: tuple[int, int],
+             values, channel: int | None = None) -> np.ndarray:
+    """Decode copies of the latent ``z`` (C, L, L) in which the latent at pixel
+    ``position = (r, c)`` is set to each of ``values`` (in all channels, or only in
+    ``channel``); returns uint8 images ``(len(values), C, L, L)``."""
+    if z.dim() != 3 or z.shape[0] != model.channels or z.shape[1:] != (model.image_size,) * 2:
+        raise ValueError(f"z must have shape {(model.channels, model.image_size, model.image_size)}"
+                         f", got {tuple(z.shape)}")
+    r, c = position
+    if not (0 <= r < model.image_size and 0 <= c < model.image_size):
+        raise ValueError(f"position {position} is outside the {model.image_size}^2 image")
+    vals = torch.as_tensor(values, dtype=z.dtype).reshape(-1)
+    if not bool(torch.isfinite(vals).all()):
+        raise ValueError("traversal values must be finite")
+    batch = z.unsqueeze(0).repeat(len(vals), 1, 1, 1)
+    chans = slice(None) if channel is None else slice(channel, channel + 1)
+    batch[:, chans, r, c] = vals.reshape(-1, 1)
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        images = to_uint8(from_logit(model.inverse(batch)))
+    model.train(was_training)
+    return images.cpu().numpy()

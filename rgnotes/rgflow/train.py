@@ -265,6 +265,25 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     return history
 
 
+def load_run(out: str | os.PathLike[str], device="cpu"):
+    """The model, prior and history of a run :func:`train` wrote into ``out``.
+
+    Returns ``(model, prior, history, settings)``: the :class:`RGFlow` with the weights of
+    the last finished epoch in eval mode, the training prior, the list of per-epoch dicts
+    and the settings (model config, batch size, lr, ...).  FileNotFoundError if ``out``
+    holds no checkpoint.
+    """
+    ckpt_path = Path(out) / CHECKPOINT
+    if not ckpt_path.is_file():
+        raise FileNotFoundError(f"no checkpoint {ckpt_path}; train() writes it after an epoch")
+    state = torch.load(ckpt_path, map_location=device, weights_only=True)
+    settings = state["settings"]
+    model = build(settings["model"]).to(device)
+    model.load_state_dict(state["model"])
+    model.eval()
+    return model, make_prior(settings["prior"]), list(state["history"]), settings
+
+
 def matmul_flops(n: int = 1024, repeats: int = 10, device="cpu",
                  dtype=torch.float32) -> float:
     """FLOP/s of an ``n x n`` by ``n x n`` matrix product (``2 n^3`` FLOP) on ``device``."""
