@@ -16,7 +16,7 @@ How each term is made finite and tractable (``estimator``):
 
 - ``"plugin"`` (discrete data: spins, counts). ``Y`` is a function of ``X``, so
   ``I(X; Y) = H(Y)``, estimated for all pairs at once by plug-in with the Miller-Madow
-  correction (:func:`rgnotes.information.pair_sum_entropies`). The merged variable of the
+  correction (:func:`rgnotes.information.discrete.pair_sum_entropies`). The merged variable of the
   next level is the pair *sum*, so spins stay integers (level ``k`` of ``±1`` spins takes
   ``2^k + 1`` values).
 - ``"binned"`` (continuous data). Each variable is replaced by its quantile bin
@@ -306,7 +306,7 @@ def merge_data(X: ArrayLike, pairs: ArrayLike) -> NDArray[np.float64]:
 def exact_terms(states: ArrayLike, p: ArrayLike, n_neighbours: int = 2
                 ) -> dict[str, NDArray[np.float64]]:
     """The objective's terms of every pair computed exactly from an enumerated distribution
-    (e.g. :func:`rgnotes.information.enumerate_ising`), as ground truth for the estimates.
+    (e.g. :func:`rgnotes.information.exact.enumerate_ising`), as ground truth for the estimates.
 
     Args:
         states: ``(n_states, d)`` small-alphabet configurations (``q^d < 2^62``).

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-#: Largest alphabet the plug-in estimators accept (more symbols: use a continuous estimator).
+#: Largest alphabet the plug-in estimators accept; for more symbols use a continuous estimator.
 MAX_ALPHABET = 64
 CORRECTIONS = ("miller-madow", None)
 

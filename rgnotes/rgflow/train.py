@@ -268,8 +268,9 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
 def load_run(out: str | os.PathLike[str], device="cpu"):
     """The model, prior and history of a run :func:`train` wrote into ``out``.
 
-    Returns ``(model, prior, history, settings)``: the :class:`RGFlow` with the weights of
-    the last finished epoch in eval mode, the training prior, the list of per-epoch dicts
+    Returns ``(model, prior, history, settings)``: the
+    :class:`~rgnotes.rgflow.model.RGFlow` with the weights of the last finished epoch in eval
+    mode, the training prior, the list of per-epoch dicts
     and the settings (model config, batch size, lr, ...).  FileNotFoundError if ``out``
     holds no checkpoint.
     """
