@@ -82,7 +82,8 @@ class Discriminator2D(nn.Module):
             if n % self.group:
                 raise ValueError(f"batch of {n} is not a multiple of group {self.group}")
             g = h.reshape(n // self.group, self.group, width)
-            spread = (g.var(dim=1, unbiased=False) + 1e-8).sqrt().mean(dim=1)  # (n/group,)
+            dev = g - g.mean(dim=1, keepdim=True)  # (this is much faster than g.var)
+            spread = ((dev * dev).mean(dim=1) + 1e-8).sqrt().mean(dim=1)  # (n/group,)
             feat = spread.repeat_interleave(self.group)[:, None]
             h = torch.cat([h, feat], dim=1)
         return self.head(h)[:, 0]
