@@ -5,6 +5,7 @@
 - ``diffusion``  Ornstein-Uhlenbeck noising, denoising score matching, reverse-time sampling
 - ``ebm``        Gaussian energy-based model trained by contrastive (data minus model) gradients
 - ``gan``        GAN discriminator on fixed 1D densities, the optimal discriminator, JSD
+- ``gan2d``      a full 2D GAN, the minibatch-std remedy for mode collapse, mode coverage
 - ``kernels``    infinite-width kernel recursion of deep networks, order-to-chaos line
 - ``annealing``  Ising energies, exact ground states by enumeration, simulated annealing
 
