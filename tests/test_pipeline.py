@@ -75,3 +75,32 @@ def test_make_refuses_unknown_profile():
                             capture_output=True, text=True)
     assert result.returncode != 0
     assert "Unknown PROFILE 'medium'. Valid profiles: quick full" in result.stderr
+
+
+def test_render_stage_falls_back_to_another_profile_and_says_so(tiny_book, monkeypatch):
+    import nbformat
+
+    monkeypatch.setenv("RGNOTES_BOOK_ROOT", str(tiny_book))
+    for name in ("_config.yml", "references.bib"):
+        (tiny_book / name).write_text("")
+    monkeypatch.syspath_prepend(str(ROOT / "tools"))
+    for name in ("chapters", "render"):  # import them fresh, for this book root only
+        sys.modules.pop(name, None)
+        monkeypatch.setitem(sys.modules, name, __import__(name))
+    import chapters
+    import render
+
+    for profile, chapter_name in (("quick", "good"), ("quick", "bad"), ("full", "good")):
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A chapter"),
+                                             nbformat.v4.new_code_cell(f"'{profile}'")])
+        path = chapters.executed_path(tiny_book / "book" / f"{chapter_name}.md", profile)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+    with pytest.raises(SystemExit, match="not executed for profile 'full': book/bad.md"):
+        render.stage("full")
+    root = render.stage("full", fallback="quick")
+    good = nbformat.read(root / "book" / "good.ipynb", as_version=4)
+    bad = nbformat.read(root / "book" / "bad.ipynb", as_version=4)
+    assert good.cells[1].source == "'full'" and len(good.cells) == 2
+    assert bad.cells[2].source == "'quick'" and "executed with the *quick* profile" in (
+        bad.cells[1].source)

@@ -1,10 +1,14 @@
 """Render the executed chapters to HTML with jupyter-book, without executing anything.
 
     python tools/render.py --profile quick
+    python tools/render.py --profile full --fallback quick
 
 Stages a copy of the book in ``_build/<profile>/stage`` in which every chapter's ``.md`` is
 replaced by its executed notebook, then builds it from scratch with warnings as errors
-(``-W -n --keep-going``). Prints the path of ``index.html``.
+(``-W -n --keep-going``). Prints the path of ``index.html``. With ``--fallback quick``,
+chapters not executed for the profile are taken from the quick profile instead (listed when
+staging, and marked at the top of their page), so that a few chapters run at paper scale can
+be read in the book without executing all the others for hours.
 """
 
 from __future__ import annotations
@@ -21,8 +25,13 @@ import chapters as book  # noqa: E402
 TOP_LEVEL = ("_config.yml", "_toc.yml", "references.bib")
 
 
-def stage(profile: str) -> Path:
-    """Build the staging folder; raise if a chapter has not been executed for ``profile``."""
+FALLBACK_NOTE = ("```{{note}}\nThis page was executed with the *{fallback}* profile: the "
+                 "book was rendered for *{profile}*, which has not been run for it.\n```\n")
+
+
+def stage(profile: str, fallback: str | None = None) -> Path:
+    """Build the staging folder; raise if a chapter has not been executed for ``profile``
+    (nor, if given, for ``fallback``)."""
     root = book.BUILD / profile / "stage"
     if root.exists():
         shutil.rmtree(root)
@@ -32,13 +41,27 @@ def stage(profile: str) -> Path:
         shutil.copy2(book.ROOT / name, root / name)
     missing = []
     for chapter in book.chapters():
+        name = str(chapter.relative_to(book.ROOT))
         executed = book.executed_path(chapter, profile)
+        note = None
+        if not executed.exists() and fallback:
+            executed = book.executed_path(chapter, fallback)
+            note = FALLBACK_NOTE.format(fallback=fallback, profile=profile)
         if not executed.exists():
-            missing.append(str(chapter.relative_to(book.ROOT)))
+            missing.append(name)
             continue
         target = root / chapter.relative_to(book.ROOT)
         target.unlink()
-        shutil.copy2(executed, target.with_suffix(".ipynb"))
+        if note is None:
+            shutil.copy2(executed, target.with_suffix(".ipynb"))
+        else:
+            import nbformat
+
+            nb = nbformat.read(executed, as_version=4)
+            first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
+            nb.cells.insert(first + 1, nbformat.v4.new_markdown_cell(note))
+            nbformat.write(nb, target.with_suffix(".ipynb"))
+            print(f"{name}: executed for {fallback!r}, not {profile!r}")
     if missing:
         raise SystemExit(f"not executed for profile {profile!r}: {', '.join(missing)}; "
                          f"run tools/execute.py first")
@@ -48,8 +71,11 @@ def stage(profile: str) -> Path:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", default="quick")
+    parser.add_argument("--fallback", default=None,
+                        help="profile to take chapters from that were not executed for "
+                             "--profile (e.g. quick)")
     args = parser.parse_args(argv)
-    root = stage(args.profile)
+    root = stage(args.profile, args.fallback)
     out = book.BUILD / args.profile
     html = out / "_build" / "html"
     if html.exists():
