@@ -123,18 +123,25 @@ def _pair_counts(codes: NDArray[np.intp], q: int) -> NDArray[np.float64]:
     return np.rint(counts).transpose(0, 2, 1, 3)
 
 
+def _pair_table(X: ArrayLike, correction: str | None, max_alphabet: int
+                ) -> tuple[NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
+    """Validated codes ``(m, d)``, the alphabet ``(q,)`` and the joint counts of every pair of
+    columns ``(d, d, q, q)``."""
+    _check_correction(correction)
+    codes, alphabet = validate_discrete(X, max_alphabet)
+    if codes.ndim != 2:
+        raise ValueError("X must be (samples, variables)")
+    return codes, alphabet, _pair_counts(codes, alphabet.size)
+
+
 def pairwise_mutual_information(X: ArrayLike, correction: str | None = "miller-madow",
                                 max_alphabet: int = MAX_ALPHABET
                                 ) -> NDArray[np.float64]:
     """``I(x_a; x_b)`` for every pair of columns of discrete ``X`` ``(m, d)``: ``(d, d)``
     symmetric, with the (corrected) entropies ``H(x_a)`` on the diagonal."""
-    _check_correction(correction)
-    codes, alphabet = validate_discrete(X, max_alphabet)
-    if codes.ndim != 2:
-        raise ValueError("X must be (samples, variables)")
+    codes, alphabet, counts = _pair_table(X, correction, max_alphabet)
     m, d = codes.shape
     q = alphabet.size
-    counts = _pair_counts(codes, q)
     idx = np.arange(d)
     marg = counts[idx, idx].diagonal(axis1=1, axis2=2)  # (d, q)
     h = _entropy_from_counts(marg, m, correction)
@@ -153,13 +160,10 @@ def pair_sum_entropies(X: ArrayLike, correction: str | None = "miller-madow",
     deterministic merge ``Y = x_a + x_b`` of ``X = (x_a, x_b)``. The diagonal holds
     ``H(2 x_a) = H(x_a)``.
     """
-    _check_correction(correction)
-    codes, alphabet = validate_discrete(X, max_alphabet)
-    if codes.ndim != 2:
-        raise ValueError("X must be (samples, variables)")
+    codes, alphabet, counts = _pair_table(X, correction, max_alphabet)
     m, d = codes.shape
     q = alphabet.size
-    counts = _pair_counts(codes, q).reshape(d, d, q * q)
+    counts = counts.reshape(d, d, q * q)
     sums = (alphabet[:, None] + alphabet[None, :]).ravel()
     values, which = np.unique(sums, return_inverse=True)
     group = np.zeros((q * q, values.size))

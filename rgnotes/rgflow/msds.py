@@ -183,13 +183,7 @@ def rotated_tiles(angle: ArrayLike, colour: ArrayLike) -> np.ndarray:
     return tiles.reshape(e, TILE, TILE, 4)
 
 
-@njit(cache=True)
-def _cubic_nb(v1, v2, v3, v4, t):
-    p1 = v2
-    p2 = -v1 + v3
-    p3 = 2 * (v1 - v2) + v3 - v4
-    p4 = -v1 + v2 - v3 + v4
-    return p1 + t * (p2 + t * (p3 + t * p4))
+_cubic_nb = njit(cache=True)(_cubic)  # the same arithmetic, compiled for the kernel
 
 
 @njit(cache=True)
