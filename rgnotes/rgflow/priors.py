@@ -9,6 +9,7 @@ may differ per RG level (:func:`rgnotes.rgflow.model.latent_level`).
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 
 import torch
@@ -30,8 +31,9 @@ def temperature_map(temperature: float | Sequence[float], image_size: int,
     return t[level]
 
 
-class Prior:
-    """Base class: ``log_prob(z) -> (B,)`` in nats, ``sample(n, shape, ...)``."""
+class Prior(ABC):
+    """Base class: ``log_prob(z) -> (B,)`` in nats, ``sample(n, shape, ...)``. A subclass
+    gives the per-latent log-density at temperature ``t`` and a unit-temperature sampler."""
 
     name = "prior"
 
@@ -40,11 +42,13 @@ class Prior:
             raise ValueError(f"temperature must be positive, got {temperature}")
         self.temperature = float(temperature)
 
+    @abstractmethod
     def _log_density(self, z: torch.Tensor, t: torch.Tensor | float) -> torch.Tensor:
-        raise NotImplementedError
+        """Elementwise log-density of ``z`` at temperature ``t``."""
 
+    @abstractmethod
     def _unit(self, shape, generator, dtype, device) -> torch.Tensor:
-        raise NotImplementedError
+        """Samples of the temperature-1 law, of shape ``shape``."""
 
     def log_prob(self, z: torch.Tensor) -> torch.Tensor:
         """Sum of the per-latent log-densities over all but the batch axis, ``(B,)``."""

@@ -166,8 +166,9 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     ``train_data``, ``test_data``: uint8 ``(N, C, L, L)``.  Writes into ``out``:
     ``checkpoint.pt`` (model, optimizer, epoch, RNG states, config, history),
     ``history.json`` (per epoch: train and test bits/dim, seconds, images/s) and
-    ``samples_XXX.png`` / ``.npz``.  ``resume`` continues from the checkpoint; a checkpoint
-    made with another config is a ValueError and nothing is overwritten.  Returns the
+    ``samples_<epoch>.png`` / ``.npz`` (three digits, e.g. ``samples_003.png``).
+    ``resume`` continues from the checkpoint; a checkpoint made with another config is a
+    ValueError and nothing is overwritten.  Returns the
     history (one dict per epoch).  A non-finite loss raises FloatingPointError naming the
     step and the last good checkpoint.  ``threads`` sets ``torch.set_num_threads`` (on a
     loaded shared CPU one thread per process is often several times faster than two).
