@@ -47,3 +47,14 @@ def test_excess_levels_logic_and_bad_input():
         surrogate_summaries(np.ones((10, 4)), 1)
     with pytest.raises(ValueError, match="q must"):
         summarise(np.random.default_rng(0).standard_normal((50, 4)), q=0)
+
+
+def test_global_mode_factor_of_independent_and_identical_variables():
+    from rgnotes.metrics import global_mode_factor
+
+    rng = np.random.default_rng(4)
+    assert abs(global_mode_factor(rng.standard_normal((20000, 50))) - 1) < 0.05
+    same = np.repeat(rng.standard_normal((1000, 1)), 30, axis=1)
+    assert global_mode_factor(same) == pytest.approx(30.0)
+    with pytest.raises(ValueError, match="samples"):
+        global_mode_factor(np.ones(5))

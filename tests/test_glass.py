@@ -189,3 +189,14 @@ def test_openmp_threads_give_the_same_short_trajectory_up_to_roundoff():
     assert two.params["threads"] == 2
     # 700 steps: different summation order only, not yet amplified by chaos
     np.testing.assert_allclose(two.positions, one.positions, atol=1e-5)
+
+
+def test_md_seconds_counts_melt_equilibration_and_production_steps():
+    from rgnotes.simulators.glass import Trajectory, md_seconds
+
+    traj = Trajectory(positions=np.zeros((11, 5, 3)), types=np.zeros(5, dtype=np.int64),
+                      box=2.0, dt_frame=0.5, potential_energy=np.zeros(11),
+                      temperature=np.zeros(11), steps_per_second=100.0,
+                      params={"melt_time": 10.0, "equilibration_time": 20.0, "dt": 0.005})
+    # (10 + 20 + 10 * 0.5) tau / 0.005 tau per step = 7000 steps at 100 steps/s
+    assert md_seconds(traj) == pytest.approx(70.0)

@@ -16,6 +16,7 @@ from rgnotes.metrics.cod import cod_by_rank, leading_cod, midpoint_crossing
 from rgnotes.metrics.collective import (
     CollectiveSummary,
     excess_levels,
+    global_mode_factor,
     summarise,
     surrogate_summaries,
 )
@@ -30,7 +31,7 @@ from rgnotes.metrics.mean_variance import (
 from rgnotes.metrics.phop import phop, window_frames
 
 __all__ = [
-    "CollectiveSummary", "excess_levels", "summarise", "surrogate_summaries",
+    "CollectiveSummary", "excess_levels", "global_mode_factor", "summarise", "surrogate_summaries",
     "activity_curve", "cluster_sums", "cod_by_rank", "contact_fraction", "lattice_block_labels",
     "leading_cod",
     "mean_variance", "midpoint_crossing",

@@ -75,6 +75,16 @@ def surrogate_summaries(X: ArrayLike, n: int, method: str = "stepwise", q: float
                       cache_result) for s in seeds]
 
 
+def global_mode_factor(X: ArrayLike) -> float:
+    """How strongly all variables of ``X`` ``(m, d)`` move together: the variance of their
+    average over the variables, times ``d``, divided by their mean variance. 1 for
+    independent variables, ``d`` for identical ones."""
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[0] < 2:
+        raise ValueError(f"X must be (samples, variables) with >= 2 samples, got {X.shape}")
+    return float(X.mean(axis=1).var() * X.shape[1] / X.var(axis=0).mean())
+
+
 def excess_levels(data: CollectiveSummary, nulls: list[CollectiveSummary], z: float = 3.0
                   ) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
     """Excess of the leading COD over the surrogates, level by level.

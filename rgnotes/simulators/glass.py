@@ -215,6 +215,14 @@ def simulate(
     return traj
 
 
+def md_seconds(traj: Trajectory) -> float:
+    """Wall-clock seconds the whole run (melt, equilibration, production) took at the MD
+    speed measured for it: its MD steps divided by ``traj.steps_per_second``."""
+    p = traj.params
+    simulated = p["melt_time"] + p["equilibration_time"] + traj.dt_frame * (traj.n_frames - 1)
+    return simulated / p["dt"] / traj.steps_per_second
+
+
 def trajectory_from_arrays(arrays: dict[str, NDArray], params: dict[str, Any]) -> Trajectory:
     """Build a :class:`Trajectory` from the arrays of a cache entry or a saved ``.npz``."""
     return Trajectory(positions=arrays["positions"], types=arrays["types"],
