@@ -1,5 +1,6 @@
-"""Fréchet distance against closed forms and scipy; the FID Inception network's structure
-and the rule that FID needs the local pytorch-fid weights."""
+"""Fréchet distance against closed forms and scipy; the FID Inception network's structure,
+its features against pytorch-fid's (stored, same synthetic weights), and the rule that FID
+needs the local pytorch-fid weights."""
 
 import numpy as np
 import pytest
@@ -13,6 +14,13 @@ from rgnotes.rgflow.fid import (
     gaussian_stats,
     inception_features,
     load_inception,
+)
+from tests.references.fid_inception import (
+    FIXTURE,
+    seeded_images,
+    structure_digest,
+    summarize,
+    synthetic_state_dict,
 )
 
 
@@ -148,3 +156,28 @@ def test_fid_end_to_end_with_a_weights_file(random_weights):
     a = np.random.default_rng(5).integers(0, 256, size=(2, 3, 32, 32), dtype=np.uint8)
     # identical sets: zero although the 2-sample covariance (rank 1 in 2048 dims) is singular
     assert abs(fid(a, a, weights=path)) < 1e-6
+
+
+def test_inception_features_match_pytorch_fid(one_torch_thread):
+    """Same synthetic weights, same seeded uint8 images (32x32, 45x24 and 299x299): our
+    features against pytorch-fid 0.3.0's ``InceptionV3([3])`` (resize and normalize on),
+    stored by tests/references/make_fid_inception_reference.py. There they agreed bit for
+    bit. Tolerance: float32 against float64 evaluation of the same network differs by
+    3e-7 of the largest feature, so 1e-5 of it leaves ~30x room for other CPUs' kernels,
+    while a wrong pooling, resize mode, BN eps or input scaling (even /256 for /255)
+    changes features by 2e-3 to 0.3 of the largest one."""
+    from rgnotes.rgflow.inception import FIDInceptionV3
+
+    ref = np.load(FIXTURE)
+    net = FIDInceptionV3()
+    # same parameter names and shapes as pytorch-fid's network (the real weights file's)
+    assert structure_digest(net.state_dict()) == str(ref["structure_digest"])
+    net.load_state_dict(synthetic_state_dict(net.state_dict()), strict=True)
+    net.eval()
+    for i, imgs in enumerate(seeded_images()):
+        assert imgs.shape[0] == ref["image_sets"][i][2]
+        got = summarize(inception_features(imgs, net, batch_size=2))
+        scale = np.abs(ref[f"subset_{i}"]).max()
+        for name, value in got.items():
+            np.testing.assert_allclose(value, ref[f"{name}_{i}"], rtol=1e-5,
+                                       atol=1e-5 * scale, err_msg=f"{name} of set {i}")

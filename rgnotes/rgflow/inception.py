@@ -8,6 +8,8 @@ blocks do: the average pools inside the A, C and first E blocks ignore the zero 
 (``count_include_pad=False``), and the last E block max-pools. The classifier ``fc``
 (2048 -> 1008) is kept only so that the weights file loads; FID uses the 2048 pool3
 features. This module holds only the architecture: no weights are shipped or fetched.
+With identical (synthetic) weights its pool3 features equal pytorch-fid 0.3.0's
+``InceptionV3([3])`` bit for bit, resize and input scaling included (tests/test_fid.py).
 """
 
 from __future__ import annotations
