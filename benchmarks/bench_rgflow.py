@@ -1,16 +1,19 @@
 """Training speed of RG-Flow on this machine, against a plain matmul and the original code.
 
     .venv/bin/python benchmarks/bench_rgflow.py [--presets quick msds] [--batch 8]
-        [--steps 3] [--threads 2] [--original PATH/TO/RG-Flow]
+        [--steps 3] [--threads 2] [--no-compile] [--original PATH/TO/RG-Flow]
 
 For each preset prints the training images/s of ``rgnotes.rgflow`` (one AdamW step on a
-batch of random 8-bit images, with and without gradient checkpointing), the achieved FLOP/s
-of the linear layers (multiply-adds counted analytically: 3 x forward without
-checkpointing, 4 x with), the FLOP/s of a 1024^3 matmul measured in the same process and
-their ratio.  With ``--original`` (a checkout of github.com/hongyehu/RG-Flow) the same
-configuration of the original implementation (which always checkpoints its s/t-nets) is
-timed in a subprocess and the ratio ours/original is printed; without it that part is
-skipped with a message.
+batch of random 8-bit images: plain, with gradient checkpointing and, unless
+``--no-compile``, with the RealNVP layers compiled), the achieved FLOP/s of the linear
+layers (multiply-adds counted analytically: 3 x forward without checkpointing, 4 x with),
+the FLOP/s of a 1024^3 matmul measured in the same process and their ratio.  It also
+times the matrix products of one step alone at their real shapes (``matmul_floor``): no
+float32 implementation doing these products on this machine can train faster, so
+floor/original bounds the speed-up any rewrite could show.  With ``--original`` (a
+checkout of github.com/hongyehu/RG-Flow) the same configuration of the original
+implementation (which always checkpoints its s/t-nets) is timed in a subprocess and the
+ratios to it are printed; without it that part is skipped with a message.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 import torch  # noqa: E402
 
 from rgnotes.rgflow.model import preset  # noqa: E402
-from rgnotes.rgflow.train import matmul_flops, throughput  # noqa: E402
+from rgnotes.rgflow.speed import matmul_floor, matmul_flops, throughput  # noqa: E402
 
 HARNESS = textwrap.dedent("""
     import json, math, sys, time, types
@@ -96,29 +99,39 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--no-compile", action="store_true", help="skip the compiled variant")
     parser.add_argument("--original", type=Path, default=None,
                         help="checkout of github.com/hongyehu/RG-Flow to time side by side")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     mm = matmul_flops(1024, device=args.device)
-    print(f"matmul 1024^3 float32: {mm / 1e9:.1f} GFLOP/s ({args.threads} threads)")
+    print(f"matmul 1024^3 float32: {mm / 1e9:.1f} GFLOP/s ({args.threads} threads), "
+          f"batch {args.batch}")
+    variants = [("plain", False, False), ("checkpointing", True, False)]
+    if not args.no_compile:
+        variants.append(("compiled", False, True))
     for name in args.presets:
         config = preset(name)
         ours = {}
-        for ckpt in (False, True):
-            r = throughput(config, args.batch, args.steps, args.device, checkpointing=ckpt)
-            print(f"{name:6s} ours checkpointing={ckpt!s:5s}: {r['images_per_s']:7.2f} images/s, "
-                  f"{r['flop_per_s'] / 1e9:6.2f} GFLOP/s = {r['flop_per_s'] / mm:.2f} x matmul")
-            ours[ckpt] = r["images_per_s"]
+        for label, ckpt, comp in variants:
+            r = throughput(config, args.batch, args.steps, args.device, checkpointing=ckpt,
+                           compile=comp, warmup=2 if comp else 1)
+            print(f"{name:6s} ours {label:13s}: {r['images_per_s']:7.2f} images/s, "
+                  f"{r['flop_per_s'] / 1e9:6.1f} GFLOP/s = {r['flop_per_s'] / mm:.2f} x matmul")
+            ours[label] = r["images_per_s"]
+        floor = matmul_floor(config, args.batch, device=args.device)
+        print(f"{name:6s} matrix products alone : {floor['images_per_s']:7.2f} images/s, "
+              f"{floor['flop_per_s'] / 1e9:6.1f} GFLOP/s at their shapes "
+              f"(best ours = {max(ours.values()) / floor['images_per_s']:.2f} of this floor)")
         if args.original is None:
             print(f"{name:6s} original: skipped (pass --original PATH to a checkout of "
                   "hongyehu/RG-Flow)")
             continue
         o = original_images_per_s(args.original, config, args.batch, args.steps, args.threads)
+        ratios = ", ".join(f"{k} {v / o['images_per_s']:.2f}" for k, v in ours.items())
         print(f"{name:6s} original ({o['parameters']:,} parameters, checkpointing): "
-              f"{o['images_per_s']:7.2f} images/s; ours / original = "
-              f"{ours[False] / o['images_per_s']:.2f} (ours checkpointing: "
-              f"{ours[True] / o['images_per_s']:.2f})")
+              f"{o['images_per_s']:7.2f} images/s; ours / original: {ratios}; "
+              f"floor / original {floor['images_per_s'] / o['images_per_s']:.2f}")
 
 
 if __name__ == "__main__":

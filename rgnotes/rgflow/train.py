@@ -26,7 +26,7 @@ import torch
 from tqdm import tqdm
 
 from rgnotes.cache import atomic_write
-from rgnotes.rgflow.model import build, flow_macs
+from rgnotes.rgflow.model import build, compile_layers
 from rgnotes.rgflow.preprocess import bits_per_dim, dequantize, from_logit, to_logit, to_uint8
 from rgnotes.rgflow.priors import make_prior
 
@@ -158,9 +158,9 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
           out: str | os.PathLike[str], *, epochs: int = 1, batch_size: int = 64,
           lr: float = 1e-3, weight_decay: float = 5e-5, clip: float = 1.0,
           prior: str = "gaussian", seed: int = 0, device: str = "cpu",
-          resume: bool = False, checkpointing: bool = False, n_samples: int = 16,
-          sample_temperature=1.0, progress: bool = True, threads: int | None = None
-          ) -> list[dict[str, float]]:
+          resume: bool = False, checkpointing: bool = False, compile: bool = False,
+          n_samples: int = 16, sample_temperature=1.0, progress: bool = True,
+          threads: int | None = None) -> list[dict[str, float]]:
     """Train an :class:`~rgnotes.rgflow.model.RGFlow` built from ``config``.
 
     ``train_data``, ``test_data``: uint8 ``(N, C, L, L)``.  Writes into ``out``:
@@ -169,9 +169,13 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     ``samples_<epoch>.png`` / ``.npz`` (three digits, e.g. ``samples_003.png``).
     ``resume`` continues from the checkpoint; a checkpoint made with another config is a
     ValueError and nothing is overwritten.  Returns the
-    history (one dict per epoch).  A non-finite loss raises FloatingPointError naming the
-    step and the last good checkpoint.  ``threads`` sets ``torch.set_num_threads`` (on a
-    loaded shared CPU one thread per process is often several times faster than two).
+    history (one dict per epoch).  ``checkpointing`` recomputes the s/t-nets in the
+    backward pass (less memory, about a third more arithmetic); ``compile`` applies
+    :func:`~rgnotes.rgflow.model.compile_layers` (faster steps after a compilation of tens
+    of seconds; the results agree with the plain model to float32 rounding).  A non-finite
+    loss raises FloatingPointError naming the step and the last good checkpoint.
+    ``threads`` sets ``torch.set_num_threads`` (on a loaded shared CPU one thread per
+    process is often several times faster than two).
     """
     if threads is not None:
         torch.set_num_threads(threads)
@@ -203,6 +207,8 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
         optimizer.load_state_dict(state["optimizer"])
         start, history = int(state["epoch"]), list(state["history"])
         _set_rng_states(state["rng"])
+    if compile:
+        compile_layers(model)
     net = model
     if world > 1:
         net = torch.nn.parallel.DistributedDataParallel(
@@ -284,56 +290,3 @@ def load_run(out: str | os.PathLike[str], device="cpu"):
     model.load_state_dict(state["model"])
     model.eval()
     return model, make_prior(settings["prior"]), list(state["history"]), settings
-
-
-def matmul_flops(n: int = 1024, repeats: int = 10, device="cpu",
-                 dtype=torch.float32) -> float:
-    """FLOP/s of an ``n x n`` by ``n x n`` matrix product (``2 n^3`` FLOP) on ``device``."""
-    a = torch.randn(n, n, device=device, dtype=dtype)
-    b = torch.randn(n, n, device=device, dtype=dtype)
-    a @ b
-    _sync(device)
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        a @ b
-    _sync(device)
-    return 2.0 * n ** 3 * repeats / (time.perf_counter() - t0)
-
-
-def _sync(device) -> None:
-    if torch.device(device).type == "cuda":
-        torch.cuda.synchronize()
-
-
-def throughput(config: dict[str, Any], batch: int = 8, steps: int = 3, device="cpu",
-               checkpointing: bool = False, warmup: int = 1, seed: int = 0
-               ) -> dict[str, float]:
-    """Training images/s of one optimiser step on random uint8 images, and the achieved
-    FLOP/s counting ``3 x`` the forward multiply-adds (``4 x`` with checkpointing)."""
-    torch.manual_seed(seed)
-    model = build(config, checkpointing=checkpointing).to(device)
-    prior = make_prior("gaussian")
-    opt = _adamw(model, 1e-3, 5e-5)
-    shape = (batch, config["channels"], config["image_size"], config["image_size"])
-    x = torch.randint(0, 256, shape, generator=_generator(seed)).to(torch.uint8).to(device)
-    n_dims = int(np.prod(shape[1:]))
-
-    def step():
-        loss = -log_prob(model, prior, x).mean() / n_dims
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-
-    for _ in range(warmup):
-        step()
-    _sync(device)
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    _sync(device)
-    seconds = time.perf_counter() - t0
-    images_per_s = batch * steps / seconds
-    flop = 2 * flow_macs(config) * (4 if checkpointing else 3)
-    return {"images_per_s": images_per_s, "flop_per_s": images_per_s * flop,
-            "flop_per_image": float(flop)}
