@@ -1,7 +1,7 @@
 """Training speed of RG-Flow on this machine, against a plain matmul and the original code.
 
     .venv/bin/python benchmarks/bench_rgflow.py [--presets quick msds] [--batch 8]
-        [--steps 3] [--threads 2] [--no-compile] [--original PATH/TO/RG-Flow]
+        [--steps 3] [--rounds 3] [--threads 2] [--no-compile] [--original PATH/TO/RG-Flow]
 
 For each preset prints the training images/s of ``rgnotes.rgflow`` (one AdamW step on a
 batch of random 8-bit images: plain, with gradient checkpointing and, unless
@@ -14,6 +14,10 @@ floor/original bounds the speed-up any rewrite could show.  With ``--original`` 
 checkout of github.com/hongyehu/RG-Flow) the same configuration of the original
 implementation (which always checkpoints its s/t-nets) is timed in a subprocess and the
 ratios to it are printed; without it that part is skipped with a message.
+
+The speed of a shared machine drifts by tens of per cent within minutes, so every model is
+built once and the variants (ours, the original, the floor, the reference matmul) take
+turns: each round times each of them, and the ratios are the medians of per-round ratios.
 """
 
 from __future__ import annotations
@@ -28,15 +32,21 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from rgnotes.rgflow.model import preset  # noqa: E402
-from rgnotes.rgflow.speed import matmul_floor, matmul_flops, throughput  # noqa: E402
+from rgnotes.rgflow.model import flow_macs, preset  # noqa: E402
+from rgnotes.rgflow.speed import (  # noqa: E402
+    matmul_floor,
+    matmul_flops,
+    mean_seconds,
+    training_step,
+)
 
 HARNESS = textwrap.dedent("""
     import json, math, sys, time, types
     code, cfg = sys.argv[1], json.loads(sys.argv[2])
-    batch, steps, threads = map(int, sys.argv[3:6])
+    batch, threads = map(int, sys.argv[3:5])
     sys.argv = ["main.py"]
     sys.path.insert(0, code)
     for stub in ("h5py", "torchvision"):  # only used by its data loaders
@@ -69,34 +79,52 @@ HARNESS = textwrap.dedent("""
         opt.step()
     flow.train()
     step()
-    t0 = time.perf_counter()
-    for _ in range(steps):
-        step()
-    seconds = time.perf_counter() - t0
-    print(json.dumps({"images_per_s": batch * steps / seconds,
-                      "parameters": sum(p.numel() for p in params)}))
+    print(json.dumps({"parameters": sum(p.numel() for p in params)}), flush=True)
+    for line in sys.stdin:  # one request per line: the number of steps to time
+        n = int(line)
+        t0 = time.perf_counter()
+        for _ in range(n):
+            step()
+        print(json.dumps({"images_per_s": batch * n / (time.perf_counter() - t0)}),
+              flush=True)
 """)
 
 
-def original_images_per_s(path: Path, config: dict, batch: int, steps: int,
-                          threads: int) -> dict:
-    code = path / "code" if (path / "code").is_dir() else path
-    if not (code / "layers" / "mera.py").exists():
-        raise SystemExit(f"{path} does not look like a checkout of hongyehu/RG-Flow")
-    cfg = {**config, "layers_per_level": list(config["layers_per_level"])}
-    out = subprocess.run([sys.executable, "-c", HARNESS, str(code), json.dumps(cfg), str(batch),
-                          str(steps), str(threads)], capture_output=True, text=True,
-                         cwd=code)
-    if out.returncode:
-        raise SystemExit(f"the original implementation failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+class Original:
+    """The original implementation in a subprocess, built once, timing steps on request."""
+
+    def __init__(self, path: Path, config: dict, batch: int, threads: int):
+        code = path / "code" if (path / "code").is_dir() else path
+        if not (code / "layers" / "mera.py").exists():
+            raise SystemExit(f"{path} does not look like a checkout of hongyehu/RG-Flow")
+        cfg = {**config, "layers_per_level": list(config["layers_per_level"])}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", HARNESS, str(code), json.dumps(cfg), str(batch),
+             str(threads)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=code)
+        self.parameters = self._read()["parameters"]
+
+    def _read(self) -> dict:
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SystemExit("the original implementation failed (see its error above)")
+        return json.loads(line)
+
+    def images_per_s(self, steps: int) -> float:
+        self.proc.stdin.write(f"{steps}\n")
+        self.proc.stdin.flush()
+        return self._read()["images_per_s"]
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="+", default=["quick", "msds"])
     parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=3, help="timed steps per variant and round")
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--no-compile", action="store_true", help="skip the compiled variant")
@@ -104,34 +132,50 @@ def main() -> None:
                         help="checkout of github.com/hongyehu/RG-Flow to time side by side")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    mm = matmul_flops(1024, device=args.device)
-    print(f"matmul 1024^3 float32: {mm / 1e9:.1f} GFLOP/s ({args.threads} threads), "
-          f"batch {args.batch}")
-    variants = [("plain", False, False), ("checkpointing", True, False)]
+    print(f"batch {args.batch}, {args.threads} threads, {args.rounds} rounds of "
+          f"{args.steps} steps per variant (medians over rounds)")
+    variants = {"plain": dict(), "checkpointing": dict(checkpointing=True)}
     if not args.no_compile:
-        variants.append(("compiled", False, True))
+        variants["compiled"] = dict(compile=True)
     for name in args.presets:
         config = preset(name)
-        ours = {}
-        for label, ckpt, comp in variants:
-            r = throughput(config, args.batch, args.steps, args.device, checkpointing=ckpt,
-                           compile=comp, warmup=2 if comp else 1)
-            print(f"{name:6s} ours {label:13s}: {r['images_per_s']:7.2f} images/s, "
-                  f"{r['flop_per_s'] / 1e9:6.1f} GFLOP/s = {r['flop_per_s'] / mm:.2f} x matmul")
-            ours[label] = r["images_per_s"]
-        floor = matmul_floor(config, args.batch, device=args.device)
-        print(f"{name:6s} matrix products alone : {floor['images_per_s']:7.2f} images/s, "
-              f"{floor['flop_per_s'] / 1e9:6.1f} GFLOP/s at their shapes "
-              f"(best ours = {max(ours.values()) / floor['images_per_s']:.2f} of this floor)")
-        if args.original is None:
+        steps = {k: training_step(config, args.batch, args.device, **kw)
+                 for k, kw in variants.items()}
+        for k, step in steps.items():  # warm-up; the compiled model compiles here
+            for _ in range(2 if k == "compiled" else 1):
+                step()
+        original = None
+        if args.original is not None:
+            original = Original(args.original, config, args.batch, args.threads)
+        rounds = []
+        for _ in range(args.rounds):
+            row = {"matmul": matmul_flops(1024, device=args.device),
+                   "floor": matmul_floor(config, args.batch, device=args.device)["images_per_s"]}
+            for k, step in steps.items():
+                row[k] = args.batch / mean_seconds(step, args.steps, args.device)
+            if original is not None:
+                row["original"] = original.images_per_s(args.steps)
+            rounds.append(row)
+        if original is not None:
+            original.close()
+        med = {k: float(np.median([r[k] for r in rounds])) for k in rounds[0]}
+        flop = 2 * flow_macs(config)
+        print(f"{name}: 1024^3 matmul {med['matmul'] / 1e9:.1f} GFLOP/s")
+        for k in steps:
+            rate = med[k] * flop * (4 if k == "checkpointing" else 3)
+            print(f"{name:6s} ours {k:13s}: {med[k]:8.2f} images/s, {rate / 1e9:6.1f} GFLOP/s "
+                  f"= {rate / med['matmul']:.2f} x matmul")
+        print(f"{name:6s} matrix products alone : {med['floor']:8.2f} images/s "
+              f"(best ours = {max(med[k] for k in steps) / med['floor']:.2f} of this floor)")
+        if original is None:
             print(f"{name:6s} original: skipped (pass --original PATH to a checkout of "
                   "hongyehu/RG-Flow)")
             continue
-        o = original_images_per_s(args.original, config, args.batch, args.steps, args.threads)
-        ratios = ", ".join(f"{k} {v / o['images_per_s']:.2f}" for k, v in ours.items())
-        print(f"{name:6s} original ({o['parameters']:,} parameters, checkpointing): "
-              f"{o['images_per_s']:7.2f} images/s; ours / original: {ratios}; "
-              f"floor / original {floor['images_per_s'] / o['images_per_s']:.2f}")
+        ratios = ", ".join(
+            f"{k} {np.median([r[k] / r['original'] for r in rounds]):.2f}"
+            for k in (*steps, "floor"))
+        print(f"{name:6s} original ({original.parameters:,} parameters, checkpointing): "
+              f"{med['original']:8.2f} images/s; per-round median ratios to it: {ratios}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ def _sync(device) -> None:
         torch.cuda.synchronize()
 
 
-def _seconds(fn, repeats: int, device) -> float:
+def mean_seconds(fn, repeats: int, device="cpu") -> float:
     """Mean seconds of ``fn()`` over ``repeats`` calls after one untimed call."""
     fn()
     _sync(device)
@@ -41,7 +41,7 @@ def matmul_flops(n: int = 1024, repeats: int = 10, device="cpu",
     """FLOP/s of an ``n x n`` by ``n x n`` matrix product (``2 n^3`` FLOP) on ``device``."""
     a = torch.randn(n, n, device=device, dtype=dtype)
     b = torch.randn(n, n, device=device, dtype=dtype)
-    return 2.0 * n ** 3 / _seconds(lambda: a @ b, repeats, device)
+    return 2.0 * n ** 3 / mean_seconds(lambda: a @ b, repeats, device)
 
 
 def step_products(config: dict[str, Any], batch: int) -> list[tuple[int, int, int, int]]:
@@ -81,20 +81,19 @@ def matmul_floor(config: dict[str, Any], batch: int = 8, repeats: int = 5, devic
         if key not in timed:
             a = torch.randn(rows, inner, device=device, dtype=dtype)
             b = torch.randn(inner, cols, device=device, dtype=dtype)
-            timed[key] = _seconds(lambda a=a, b=b: a @ b, repeats, device)
+            timed[key] = mean_seconds(lambda a=a, b=b: a @ b, repeats, device)
         seconds += count * timed[key]
         flop += count * 2.0 * rows * inner * cols
     return {"seconds_per_step": seconds, "images_per_s": batch / seconds,
             "flop_per_s": flop / seconds}
 
 
-def throughput(config: dict[str, Any], batch: int = 8, steps: int = 3, device="cpu",
-               checkpointing: bool = False, compile: bool = False, warmup: int = 1,
-               seed: int = 0) -> dict[str, float]:
-    """Training images/s of one optimiser step on random uint8 images, and the achieved
-    FLOP/s counting ``3 x`` the forward multiply-adds (``4 x`` with checkpointing).
-    ``compile``: :func:`~rgnotes.rgflow.model.compile_layers` first; compiling happens in
-    the warm-up steps, which are not timed."""
+def training_step(config: dict[str, Any], batch: int = 8, device="cpu",
+                  checkpointing: bool = False, compile: bool = False, seed: int = 0):
+    """A function that does one AdamW training step (lr 1e-3, weight decay 5e-5, gradient
+    clipping at norm 1) of a freshly built model on a fixed batch of random uint8 images.
+    ``compile``: :func:`~rgnotes.rgflow.model.compile_layers` first (the first call then
+    compiles)."""
     torch.manual_seed(seed)
     model = build(config, checkpointing=checkpointing).to(device)
     if compile:
@@ -105,16 +104,26 @@ def throughput(config: dict[str, Any], batch: int = 8, steps: int = 3, device="c
     x = torch.randint(0, 256, shape, generator=_generator(seed)).to(torch.uint8).to(device)
     n_dims = int(np.prod(shape[1:]))
 
-    def step():
+    def step() -> None:
         loss = -log_prob(model, prior, x).mean() / n_dims
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
 
+    return step
+
+
+def throughput(config: dict[str, Any], batch: int = 8, steps: int = 3, device="cpu",
+               checkpointing: bool = False, compile: bool = False, warmup: int = 1,
+               seed: int = 0) -> dict[str, float]:
+    """Training images/s of :func:`training_step` over ``steps`` steps after ``warmup``
+    untimed ones (compiling happens there), and the achieved FLOP/s counting ``3 x`` the
+    forward multiply-adds (``4 x`` with checkpointing)."""
+    step = training_step(config, batch, device, checkpointing, compile, seed)
     for _ in range(max(warmup - 1, 0)):
         step()
-    images_per_s = batch / _seconds(step, steps, device)
+    images_per_s = batch / mean_seconds(step, steps, device)
     flop = 2 * flow_macs(config) * (4 if checkpointing else 3)
     return {"images_per_s": images_per_s, "flop_per_s": images_per_s * flop,
             "flop_per_image": float(flop)}
