@@ -37,11 +37,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "2")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from rgnotes.rgflow.model import flow_macs, preset  # noqa: E402
+from rgnotes.rgflow.model import preset  # noqa: E402
 from rgnotes.rgflow.speed import (  # noqa: E402
     matmul_floor,
     matmul_flops,
     mean_seconds,
+    step_flop,
     training_step,
 )
 
@@ -167,7 +168,7 @@ def main() -> None:
             row = {"matmul": matmul_flops(1024, device=args.device),
                    "floor": matmul_floor(config, args.batch, device=args.device)["images_per_s"]}
             for k, step in steps.items():
-                row[k] = args.batch / mean_seconds(step, args.steps, args.device)
+                row[k] = args.batch / mean_seconds(step, args.steps, args.device, warmup=0)
                 release_memory()
             if original is not None:
                 row["original"] = original.images_per_s(args.steps)
@@ -175,10 +176,9 @@ def main() -> None:
         if original is not None:
             original.close()
         med = {k: float(np.median([r[k] for r in rounds])) for k in rounds[0]}
-        flop = 2 * flow_macs(config)
         print(f"{name}: 1024^3 matmul {med['matmul'] / 1e9:.1f} GFLOP/s")
         for k in steps:
-            rate = med[k] * flop * (4 if k == "checkpointing" else 3)
+            rate = med[k] * step_flop(config, variants[k].get("checkpointing", False))
             print(f"{name:6s} ours {k:13s}: {med[k]:8.2f} images/s, {rate / 1e9:6.1f} GFLOP/s "
                   f"= {rate / med['matmul']:.2f} x matmul")
         print(f"{name:6s} matrix products alone : {med['floor']:8.2f} images/s "

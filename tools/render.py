@@ -19,6 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import chapters as book  # noqa: E402
 
@@ -55,8 +57,6 @@ def stage(profile: str, fallback: str | None = None) -> Path:
         if note is None:
             shutil.copy2(executed, target.with_suffix(".ipynb"))
         else:
-            import nbformat
-
             nb = nbformat.read(executed, as_version=4)
             first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
             nb.cells.insert(first + 1, nbformat.v4.new_markdown_cell(note))

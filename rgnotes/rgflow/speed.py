@@ -25,9 +25,10 @@ def _sync(device) -> None:
         torch.cuda.synchronize()
 
 
-def mean_seconds(fn, repeats: int, device="cpu") -> float:
-    """Mean seconds of ``fn()`` over ``repeats`` calls after one untimed call."""
-    fn()
+def mean_seconds(fn, repeats: int, device="cpu", warmup: int = 1) -> float:
+    """Mean seconds of ``fn()`` over ``repeats`` calls after ``warmup`` untimed ones."""
+    for _ in range(warmup):
+        fn()
     _sync(device)
     t0 = time.perf_counter()
     for _ in range(repeats):
@@ -114,6 +115,13 @@ def training_step(config: dict[str, Any], batch: int = 8, device="cpu",
     return step
 
 
+def step_flop(config: dict[str, Any], checkpointing: bool = False) -> float:
+    """FLOP of the linear layers in one training step per image: ``3 x`` the forward
+    multiply-adds' ``2 x flow_macs`` (forward, input and weight gradients), ``4 x`` with
+    checkpointing, which repeats the forward pass."""
+    return 2.0 * flow_macs(config) * (4 if checkpointing else 3)
+
+
 def throughput(config: dict[str, Any], batch: int = 8, steps: int = 3, device="cpu",
                checkpointing: bool = False, compile: bool = False, warmup: int = 1,
                seed: int = 0) -> dict[str, float]:
@@ -121,9 +129,7 @@ def throughput(config: dict[str, Any], batch: int = 8, steps: int = 3, device="c
     untimed ones (compiling happens there), and the achieved FLOP/s counting ``3 x`` the
     forward multiply-adds (``4 x`` with checkpointing)."""
     step = training_step(config, batch, device, checkpointing, compile, seed)
-    for _ in range(max(warmup - 1, 0)):
-        step()
-    images_per_s = batch / mean_seconds(step, steps, device)
-    flop = 2 * flow_macs(config) * (4 if checkpointing else 3)
+    images_per_s = batch / mean_seconds(step, steps, device, warmup)
+    flop = step_flop(config, checkpointing)
     return {"images_per_s": images_per_s, "flop_per_s": images_per_s * flop,
-            "flop_per_image": float(flop)}
+            "flop_per_image": flop}
