@@ -1,5 +1,5 @@
 """The command line: ``python -m rgnotes simulate {ising,gaussian,glass} ...``,
-``rgflow train ...`` and ``cache``.
+``rgflow train ...``, ``study {list,run,verify} ...`` and ``cache``.
 
 Each simulator module provides ``add_arguments(parser)`` and ``run(args) -> int``; this file
 only wires them together. ``python -m rgnotes simulate ising --help`` lists the options.
@@ -32,12 +32,17 @@ def _add_modules(subparsers: argparse._SubParsersAction, modules: dict[str, str]
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rgnotes",
-                                     description="rgnotes: simulate data, manage the cache.")
+                                     description="rgnotes: simulate data, run the book's studies, "
+                                     "manage the cache.")
     commands = parser.add_subparsers(dest="command", required=True)
     simulate = commands.add_parser("simulate", help="generate data and save it as .npz")
     _add_modules(simulate.add_subparsers(dest="simulator", required=True), SIMULATORS)
     rgflow = commands.add_parser("rgflow", help="train the RG-Flow image model")
     _add_modules(rgflow.add_subparsers(dest="action", required=True), RGFLOW)
+    study = commands.add_parser("study", help="run, store and verify the book's studies",
+                                description=importlib.import_module("rgnotes.studies.cli").__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    importlib.import_module("rgnotes.studies.cli").add_arguments(study)
     store = commands.add_parser("cache", help="show or clear the on-disk cache")
     store.add_argument("action", choices=("path", "clear"))
     store.set_defaults(handler=_cache)

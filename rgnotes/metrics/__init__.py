@@ -10,7 +10,12 @@
 - ``lattice_block_labels``: Kadanoff's fixed blocks, to compare with data-driven clusters.
 """
 
-from rgnotes.metrics.activity import activity_curve, silence_probability, stretched_exponential_fit
+from rgnotes.metrics.activity import (
+    activity_curve,
+    activity_exponent,
+    silence_probability,
+    stretched_exponential_fit,
+)
 from rgnotes.metrics.clusters import cluster_sums, lattice_block_labels, validate_labels
 from rgnotes.metrics.cod import cod_by_rank, leading_cod, midpoint_crossing
 from rgnotes.metrics.collective import (
@@ -32,8 +37,8 @@ from rgnotes.metrics.phop import phop, window_frames
 
 __all__ = [
     "CollectiveSummary", "excess_levels", "global_mode_factor", "summarise", "surrogate_summaries",
-    "activity_curve", "cluster_sums", "cod_by_rank", "contact_fraction", "lattice_block_labels",
-    "leading_cod",
+    "activity_curve", "activity_exponent", "cluster_sums", "cod_by_rank", "contact_fraction",
+    "lattice_block_labels", "leading_cod",
     "mean_variance", "midpoint_crossing",
     "mean_variance_curve", "mean_variance_exact", "phop", "power_law_fit",
     "silence_probability", "spins_to_binary", "stretched_exponential_fit", "validate_labels",

@@ -49,3 +49,18 @@ def activity_curve(X: ArrayLike, labels_by_level: list[NDArray]) -> tuple[NDArra
     rows = [silence_probability(X, lab) for lab in labels_by_level]
     P0, K = np.array(rows).T
     return K.astype(int), P0
+
+
+def activity_exponent(K: ArrayLike, P0: ArrayLike, n_samples: int, d: int,
+                      min_events: int = 20) -> tuple[float, float]:
+    """``(beta, its standard error)`` of :func:`stretched_exponential_fit` over the levels
+    where ``P0`` was measured rather than guessed: at least ``min_events`` silent
+    cluster-samples seen (``P0 * n_samples * d / K``) and ``P0 < 1``. ``(nan, nan)`` when
+    fewer than three levels qualify (the fit is then undetermined)."""
+    K, P0 = np.asarray(K, dtype=float), np.asarray(P0, dtype=float)
+    events = P0 * n_samples * (d // K)
+    ok = (events >= min_events) & (P0 < 1)
+    if ok.sum() < 3:
+        return float("nan"), float("nan")
+    beta, err, _ = stretched_exponential_fit(K[ok], P0[ok])
+    return beta, err

@@ -1,0 +1,115 @@
+"""Computational studies behind the book's chapters, and the results store.
+
+Each module here defines one :class:`~rgnotes.studies.core.Study` as ``STUDY``::
+
+    from rgnotes import studies
+    ds = studies.run("ising", studies.preset("ising", "quick"), jobs=2)   # compute (cached)
+    ds = studies.load("ising", "full")                                     # read the store
+    ds = studies.results("ising", profile)    # a chapter's one call: load full, run quick
+
+``python -m rgnotes study list | run NAME [--profile full] [--jobs N] [--scheduler ADDRESS] |
+verify NAME`` is the command line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from concurrent.futures import Executor
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from rgnotes import profiles
+from rgnotes.studies import store
+from rgnotes.studies.core import Study, compute_units
+
+#: Study name -> module that defines it.
+MODULES: dict[str, str] = {
+    "ising": "rgnotes.studies.ising",
+}
+
+
+def names() -> list[str]:
+    """The studies, in the order of the book."""
+    return list(MODULES)
+
+
+def get(name: str) -> Study:
+    """The :class:`Study` called ``name``; ``ValueError`` listing the valid names otherwise."""
+    if name not in MODULES:
+        raise ValueError(f"unknown study {name!r}; the studies are: {', '.join(MODULES)}")
+    return importlib.import_module(MODULES[name]).STUDY
+
+
+def preset(name: str, profile: str | None = None) -> Any:
+    """The parameters of study ``name`` at ``profile`` (``None``: the environment's)."""
+    return get(name).preset(profile)
+
+
+def run(name: str, params: Any = None, *, executor: Executor | None = None, jobs: int = 1,
+        progress: bool = True) -> xr.Dataset:
+    """Compute study ``name`` at ``params`` (default: its quick preset); see
+    :func:`rgnotes.studies.core.run`. Finished units come from the cache."""
+    from rgnotes.studies import core
+
+    study = get(name)
+    return core.run(study, study.preset("quick") if params is None else params,
+                    executor=executor, jobs=jobs, progress=progress)
+
+
+def load(name: str, profile: str = "full") -> xr.Dataset:
+    """The stored result of study ``name`` at ``profile`` (see :func:`store.load`)."""
+    return store.load(get(name), profiles.resolve(profile))
+
+
+def results(name: str, profile: str | None = None, *, progress: bool = False) -> xr.Dataset:
+    """What a chapter shows: the stored result at ``full``, a fresh (cached) run at ``quick``."""
+    chosen = profiles.resolve(profile)
+    if chosen == "full":
+        return load(name, "full")
+    return run(name, preset(name, chosen), progress=progress)
+
+
+def run_and_store(name: str, profile: str, *, executor: Executor | None = None, jobs: int = 1,
+                  progress: bool = True, command: str = "") -> str:
+    """Run study ``name`` at the preset ``profile`` and write it to the store; the path."""
+    study = get(name)
+    chosen = profiles.resolve(profile)
+    params = study.preset(chosen)
+    start = time.perf_counter()
+    ds = run(name, params, executor=executor, jobs=jobs, progress=progress)
+    wall = time.perf_counter() - start
+    return str(store.save(ds, study, chosen, params, wall,
+                          command or store.remake_command(name, chosen)))
+
+
+def verify(name: str, *, progress: bool = True) -> list[tuple[str, float, bool]]:
+    """Recompute the study's verification slice of the stored full result and compare.
+
+    Returns ``(variable, largest relative difference, within tolerance)`` for every variable
+    of the recomputed units; the stored file must exist and match the full preset.
+    """
+    study = get(name)
+    stored = load(name, "full")
+    units = study.verify_units(study.preset("full"))
+    fresh = compute_units(study, units, progress=progress, refresh=True)
+    report: dict[str, tuple[float, bool]] = {}
+    for unit, arrays in zip(units, fresh, strict=True):
+        part = study.to_dataset(unit, arrays)
+        for var in part.data_vars:
+            new = part[var]
+            where = {d: new[d].values for d in new.dims if d in part.coords}
+            old = stored[var].sel(where)
+            a, b = np.asarray(new.values, float), np.asarray(old.values, float)
+            if a.shape != b.shape:
+                same, worst = False, float("inf")
+            else:
+                same = bool(np.allclose(a, b, rtol=study.rtol, atol=study.rtol, equal_nan=True))
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    rel = np.abs(a - b) / np.maximum(np.abs(b), np.finfo(float).tiny)
+                worst = float(np.nanmax(rel, initial=0.0))
+            prev = report.get(var, (0.0, True))
+            report[var] = (max(prev[0], worst), prev[1] and same)
+    return [(var, worst, ok) for var, (worst, ok) in report.items()]

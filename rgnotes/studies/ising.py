@@ -1,0 +1,249 @@
+"""The 2D Ising study (Landy et al. section V, Fig. 2): coarse-graining equilibrium spins.
+
+Two kinds of unit, each cached on its own:
+
+- ``lattice`` (one lattice size ``L`` and temperature ``T``): ``n_samples`` decorrelated
+  configurations (:func:`rgnotes.simulators.ising.simulate`), the whole hierarchy with the
+  study's pairing rule, and per level the cluster size ``K``, the mean-variance ``M2`` and the
+  activity ``P0`` of the ``{0, 1}``-encoded spins; the power-law and stretched-exponential
+  exponents; the COD increments by rank at level 0 and at the level with 16 coarse variables;
+  Kadanoff's fixed blocks' exponent; and ``n_bootstrap`` resampled values of ``S_0.1`` at
+  level 0 (samples drawn with replacement).
+- ``rules`` (one pairing rule, ``L`` and ``T``): the rule's exponent, the fraction of its
+  level-1 pairs that are lattice neighbours, and, at ``cluster_temperatures``, the cluster
+  labels of the levels ``cluster_levels``.
+
+Study-wide (:func:`finish`): ``S_q``, the COD of the first ``q n`` ranks, and the transition
+temperature ``T*`` where ``S_q`` crosses the midpoint of its end values, with a bootstrap
+error for ``q = 0.1`` at level 0 (each replicate re-locates the crossing from resampled
+``S_0.1`` at every temperature).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from rgnotes.coarse import coarse_grain
+from rgnotes.coarse.correlation import correlation_matrix
+from rgnotes.coarse.lattice import are_neighbours
+from rgnotes.metrics import (
+    activity_curve,
+    activity_exponent,
+    cod_by_rank,
+    lattice_block_labels,
+    mean_variance_curve,
+    midpoint_crossing,
+    power_law_fit,
+    spins_to_binary,
+)
+from rgnotes.simulators import ising
+from rgnotes.studies.core import Arrays, Study, Unit
+
+#: Coarse variables at the "top" level whose COD is recorded (the paper's coarse level).
+TOP_VARIABLES = 16
+#: Fractions of ranks of S_q.
+QS = (0.05, 0.1, 0.2)
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of the Ising study.
+
+    Attributes:
+        sizes: lattice sizes ``L`` (``d = L^2`` spins, periodic).
+        temperatures: in units of ``J / k_B``, ascending (exact ``T_c = 2.269``).
+        n_samples: decorrelated configurations per ``(L, T)``.
+        method: pairing rule of the hierarchies.
+        seed: of the sampler (the bootstrap streams derive from it).
+        n_bootstrap: bootstrap replicates of ``S_0.1`` per ``(L, T)``.
+        compare_sizes: lattice sizes at which the pairing rules are compared.
+        compare_rules: the data-driven rules compared.
+        cluster_temperatures: temperatures whose cluster labels are kept (for drawings).
+        cluster_levels: levels whose labels are kept.
+    """
+
+    sizes: tuple[int, ...]
+    temperatures: tuple[float, ...]
+    n_samples: int
+    method: str
+    seed: int
+    n_bootstrap: int
+    compare_sizes: tuple[int, ...]
+    compare_rules: tuple[str, ...]
+    cluster_temperatures: tuple[float, ...]
+    cluster_levels: tuple[int, ...] = (2, 4, 6)
+
+
+def _grid(*parts) -> tuple[float, ...]:
+    return tuple(float(t) for t in np.round(np.concatenate(parts), 3))
+
+
+PRESETS = {
+    "quick": Params(sizes=(8, 16), temperatures=_grid(np.linspace(1.5, 4.0, 11), [6.5, 9.5]),
+                    n_samples=2000, method="stepwise", seed=5, n_bootstrap=10,
+                    compare_sizes=(16,), compare_rules=("stepwise", "correlation", "greedy"),
+                    cluster_temperatures=(1.5, 2.25, 9.5)),
+    "full": Params(sizes=(16, 32, 64),
+                   temperatures=_grid(np.linspace(1.5, 3.5, 17), [4.5, 6.5, 9.5]),
+                   n_samples=8192, method="stepwise", seed=5, n_bootstrap=8,
+                   compare_sizes=(32, 64), compare_rules=("stepwise", "correlation", "greedy"),
+                   cluster_temperatures=(1.5, 2.25, 9.5)),
+}
+
+
+def units(p: Params) -> list[Unit]:
+    """Every ``(L, T)`` of the lattice scan, then every ``(rule, L, T)`` of the comparison."""
+    common = dict(n_samples=p.n_samples, seed=p.seed)
+    scan = [dict(kind="lattice", L=L, T=T, method=p.method, n_bootstrap=p.n_bootstrap, **common)
+            for L in p.sizes for T in p.temperatures]
+    rules = [dict(kind="rules", rule=r, L=L, T=T, **common,
+                  cluster_levels=list(p.cluster_levels) if T in p.cluster_temperatures else [])
+             for L in p.compare_sizes for r in p.compare_rules for T in p.temperatures]
+    return scan + rules
+
+
+def _binary_spins(u: Unit) -> np.ndarray:
+    run = ising.simulate(u["L"], u["T"], u["n_samples"], seed=u["seed"], progress=False)
+    return spins_to_binary(run.spins.reshape(u["n_samples"], -1))
+
+
+def _lattice(u: Unit) -> Arrays:
+    L, m = u["L"], u["n_samples"]
+    d = L * L
+    x = _binary_spins(u)
+    h = coarse_grain(x.astype(float), u["method"], cache_result=True)
+    labels = [lv.labels for lv in h.levels]
+    K, M2 = mean_variance_curve(x, labels)
+    _, P0 = activity_curve(x, labels)
+    alpha, alpha_err, _ = power_law_fit(K, M2)
+    beta, beta_err = activity_exponent(K, P0, m, d)
+    top = h.n_levels - 1 - int(np.log2(TOP_VARIABLES))
+    kadanoff = [lattice_block_labels((L, L), k) for k in range(h.n_levels)]
+    rng = np.random.default_rng([u["seed"], L, round(1000 * u["T"])])
+    n01 = max(1, round(0.1 * d))
+    xf = x.astype(float)
+    boot = [cod_by_rank(correlation_matrix(xf[rng.integers(0, m, m)]), n_ranks=n01)[0].sum()
+            for _ in range(u["n_bootstrap"])]
+    return dict(K=K, M2=M2, P0=P0, alpha=alpha, alpha_err=alpha_err, beta=beta,
+                beta_err=beta_err, cod=cod_by_rank(h.levels[0].correlation)[0],
+                cod_top=cod_by_rank(h.levels[top].correlation)[0], top_level=top,
+                alpha_kadanoff=power_law_fit(*mean_variance_curve(x, kadanoff))[0],
+                S01_boot=np.array(boot))
+
+
+def _rules(u: Unit) -> Arrays:
+    L = u["L"]
+    x = _binary_spins(u)
+    h = coarse_grain(x.astype(float), u["rule"], cache_result=True)
+    pairs = h.levels[1].pairs
+    out = dict(rule_alpha=power_law_fit(*mean_variance_curve(x, [lv.labels for lv in h.levels]))[0],
+               neighbours=are_neighbours(pairs[:, 0], pairs[:, 1], (L, L)).mean())
+    if u["cluster_levels"]:
+        out["cluster_labels"] = np.stack([h.levels[k].labels for k in u["cluster_levels"]])
+    return out
+
+
+def compute(u: Unit) -> Arrays:
+    """One unit's arrays (see the module docstring)."""
+    return _lattice(u) if u["kind"] == "lattice" else _rules(u)
+
+
+def to_dataset(u: Unit, a: Arrays) -> xr.Dataset:
+    """The unit's arrays with coordinates ``L``, ``T`` (and ``rule``, ``level``, ``rank``)."""
+    L, T = u["L"], u["T"]
+    if u["kind"] == "lattice":
+        level = np.arange(a["K"].size)
+        v = {
+            "K": (("level",), a["K"]), "M2": (("level",), a["M2"]), "P0": (("level",), a["P0"]),
+            "alpha": ((), a["alpha"]), "alpha_err": ((), a["alpha_err"]),
+            "beta": ((), a["beta"]), "beta_err": ((), a["beta_err"]),
+            "alpha_kadanoff": ((), a["alpha_kadanoff"]), "top_level": ((), a["top_level"]),
+            "cod": (("rank",), a["cod"]), "cod_top": (("rank_top",), a["cod_top"]),
+            "S01_boot": (("replicate",), a["S01_boot"]),
+        }
+        coords = {"level": level, "rank": np.arange(1, a["cod"].size + 1),
+                  "rank_top": np.arange(1, a["cod_top"].size + 1),
+                  "replicate": np.arange(a["S01_boot"].size)}
+        ds = xr.Dataset(v, coords=coords)
+    else:
+        v = {"rule_alpha": ((), a["rule_alpha"]), "neighbours": ((), a["neighbours"])}
+        coords = {}
+        if "cluster_labels" in a:
+            v["cluster_labels"] = (("cluster_level", "site"), a["cluster_labels"])
+            coords = {"cluster_level": u["cluster_levels"],
+                      "site": np.arange(a["cluster_labels"].shape[1])}
+        ds = xr.Dataset(v, coords=coords).expand_dims(rule=[u["rule"]])
+    return ds.expand_dims(L=[L], T=[T])
+
+
+_ATTRS = {
+    "K": ("spins", "cluster size at each level (all clusters of a level have K spins)"),
+    "M2": ("", "mean over clusters of the variance of the cluster sum of {0,1} spins"),
+    "P0": ("", "probability that all K spins of a cluster are down (0), mean over clusters"),
+    "alpha": ("", "mean-variance exponent: least-squares slope of log M2 against log K"),
+    "beta": ("", "activity exponent of P0 = exp(-a K^beta), levels with >= 20 silent events"),
+    "alpha_kadanoff": ("", "mean-variance exponent of Kadanoff's fixed lattice blocks"),
+    "cod": ("", "COD increment by rank of forward selection, level 0 (d = L^2 variables)"),
+    "cod_top": ("", f"COD increment by rank at the level with {TOP_VARIABLES} variables"),
+    "S01_boot": ("", "S_0.1 at level 0 of bootstrap resamples of the configurations"),
+    "rule_alpha": ("", "mean-variance exponent of each pairing rule's hierarchy"),
+    "neighbours": ("", "fraction of level-1 pairs that are nearest neighbours on the lattice"),
+    "cluster_labels": ("", "cluster of each site (row-major) at the kept levels"),
+    "S_q": ("", "COD of the first q n ranks (n variables of the level)"),
+    "T_star": ("J/k_B", "temperature where S_q crosses the midpoint of its end values"),
+    "T_star_err": ("J/k_B", "bootstrap standard deviation of T_star (level 0, q = 0.1)"),
+}
+
+
+def _leading(cod: xr.DataArray, n: int, q: float) -> np.ndarray:
+    return cod.isel({cod.dims[-1]: slice(0, max(1, round(q * n)))}).sum(cod.dims[-1]).values
+
+
+def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
+    """``S_q`` and ``T*`` for every size, scale and ``q``; bootstrap errors of ``T*``."""
+    temps = ds["T"].values
+    S = np.full((len(p.sizes), len(temps), 2, len(QS)), np.nan)
+    for i, L in enumerate(p.sizes):
+        for j, q in enumerate(QS):
+            S[i, :, 0, j] = _leading(ds["cod"].sel(L=L), L * L, q)
+            S[i, :, 1, j] = _leading(ds["cod_top"].sel(L=L), TOP_VARIABLES, q)
+    T_star = np.apply_along_axis(lambda s: midpoint_crossing(temps, s), 1, S)
+    boot = ds["S01_boot"].sel(L=list(p.sizes)).values  # (L, T, replicate)
+    err = [np.std([midpoint_crossing(temps, boot[i, :, r]) for r in range(boot.shape[2])],
+                  ddof=1) for i in range(len(p.sizes))]
+    scale = ["level 0", "top"]
+    ds = ds.assign(
+        S_q=(("L_scan", "T", "scale", "q"), S),
+        T_star=(("L_scan", "scale", "q"), T_star),
+        T_star_err=(("L_scan",), np.array(err)),
+    ).assign_coords(L_scan=list(p.sizes), scale=scale, q=list(QS))
+    for name, (units_, text) in _ATTRS.items():
+        if name in ds:
+            ds[name].attrs.update(units=units_, long_name=text)
+    ds["T"].attrs.update(units="J/k_B", long_name="temperature")
+    ds["L"].attrs.update(long_name="linear lattice size (periodic L x L)")
+    ds.attrs.update(title="2D Ising model coarse-grained (Landy et al. section V)",
+                    T_c_exact=2.0 / np.log(1.0 + np.sqrt(2.0)))
+    return ds
+
+
+def verify_units(p: Params) -> list[Unit]:
+    """The smallest lattice at the lowest, the nearest-to-T_c and the highest temperature,
+    and the max-correlation rule's unit on the smallest compared lattice at the highest T."""
+    temps = np.array(p.temperatures)
+    picks = {temps[0], temps[np.argmin(np.abs(temps - 2.269))], temps[-1]}
+    all_units = units(p)
+    lattice = [u for u in all_units if u["kind"] == "lattice" and u["L"] == min(p.sizes)
+               and u["T"] in picks]
+    rule = [u for u in all_units if u["kind"] == "rules" and u["L"] == min(p.compare_sizes)
+            and u["rule"] == "correlation" and u["T"] == temps[-1]]
+    return lattice + rule
+
+
+STUDY = Study(name="ising", version=1,
+              description="2D Ising: mean-variance, activity, COD by rank, T_c, pairing rules",
+              presets=PRESETS, units=units, compute=compute, to_dataset=to_dataset,
+              finish=finish, verify_units=verify_units, rtol=1e-6)
