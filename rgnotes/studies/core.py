@@ -55,6 +55,8 @@ class Study:
             units (fits across temperatures, crossings, ...); cheap, never cached.
         verify_units: ``verify_units(full_params) -> units``: the slice of the full result
             that ``study verify`` recomputes (under a minute) and compares with the store.
+        summary: ``summary(params) -> str``: what a result at these parameters shows (sizes,
+            samples), one sentence for the page's provenance box.
         rtol: relative tolerance of that comparison.
     """
 
@@ -67,6 +69,7 @@ class Study:
     to_dataset: Callable[[Unit, Arrays], xr.Dataset]
     finish: Callable[[Any, xr.Dataset], xr.Dataset]
     verify_units: Callable[[Any], list[Unit]]
+    summary: Callable[[Any], str]
     rtol: float = 1e-6
 
     def preset(self, profile: str | None = None) -> Any:

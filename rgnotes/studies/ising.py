@@ -243,7 +243,17 @@ def verify_units(p: Params) -> list[Unit]:
     return lattice + rule
 
 
+def summary(p: Params) -> str:
+    """The sizes of a result, for the page's provenance box."""
+    sizes = ", ".join(str(L) for L in p.sizes)
+    return (f"L = {sizes} ({min(p.sizes) ** 2:,} to {max(p.sizes) ** 2:,} spins), "
+            f"{len(p.temperatures)} temperatures from {p.temperatures[0]:g} to "
+            f"{p.temperatures[-1]:g}, {p.n_samples:,} configurations each, paired by the "
+            f"'{p.method}' rule; rules compared at L = "
+            f"{', '.join(str(L) for L in p.compare_sizes)}")
+
+
 STUDY = Study(name="ising", version=1,
               description="2D Ising: mean-variance, activity, COD by rank, T_c, pairing rules",
               presets=PRESETS, units=units, compute=compute, to_dataset=to_dataset,
-              finish=finish, verify_units=verify_units, rtol=1e-6)
+              finish=finish, verify_units=verify_units, summary=summary, rtol=1e-6)
