@@ -3,7 +3,8 @@
 - ``phop``: the particle-hop indicator of glassy trajectories;
 - ``mean_variance`` / ``power_law_fit``: mean-variance scaling of cluster sums (eq. 25);
 - ``silence_probability`` / ``stretched_exponential_fit``: the activity function P0(K);
-- ``cod_by_rank``: the coefficient of determination by rank of forward selection;
+- ``cod_by_rank``: the coefficient of determination by rank of forward selection, and
+  ``random_order_cod`` its expectation for independent data in a random order;
 - ``summarise`` / ``surrogate_summaries`` / ``excess_levels``: all of these for one data set,
   against circular-shift surrogates;
 - ``contact_fraction``: whether paired particles are neighbours in space;
@@ -17,7 +18,7 @@ from rgnotes.metrics.activity import (
     stretched_exponential_fit,
 )
 from rgnotes.metrics.clusters import cluster_sums, lattice_block_labels, validate_labels
-from rgnotes.metrics.cod import cod_by_rank, leading_cod, midpoint_crossing
+from rgnotes.metrics.cod import cod_by_rank, leading_cod, midpoint_crossing, random_order_cod
 from rgnotes.metrics.collective import (
     CollectiveSummary,
     excess_levels,
@@ -40,7 +41,7 @@ __all__ = [
     "activity_curve", "activity_exponent", "cluster_sums", "cod_by_rank", "contact_fraction",
     "lattice_block_labels", "leading_cod",
     "mean_variance", "midpoint_crossing",
-    "mean_variance_curve", "mean_variance_exact", "phop", "power_law_fit",
+    "mean_variance_curve", "mean_variance_exact", "phop", "power_law_fit", "random_order_cod",
     "silence_probability", "spins_to_binary", "stretched_exponential_fit", "validate_labels",
     "window_frames",
 ]

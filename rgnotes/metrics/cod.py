@@ -48,6 +48,25 @@ def cod_by_rank(M: ArrayLike, block: int = 64, n_ranks: int | None = None
     return np.array(increments), np.array(order, dtype=np.intp)
 
 
+def random_order_cod(n: int, m: int) -> NDArray[np.float64]:
+    """Expected cumulative COD ``(n,)`` of ``n`` independent Gaussian variables, ``m`` samples,
+    when ranks ``1 .. n`` are taken in a random order (chosen without looking at the data).
+
+    The ``r`` chosen variables explain themselves; the regression (with intercept) of each of
+    the other ``n - r`` on them has expected ``R^2 = r / (m - 1)``, so
+    ``COD(r) = [r + (n - r) r / (m - 1)] / n``: above the uniform line ``r / n`` by at most
+    ``n / (4 (m - 1))``, at ``r = n / 2``. Exact for ``r < m - 1``; ``COD = 1`` from
+    ``r = m - 1`` on, where the chosen variables span the centred data.
+    """
+    for name, value in (("n", n), ("m", m)):
+        if isinstance(value, bool) or int(value) != value:
+            raise TypeError(f"{name} must be an integer, got {value!r}")
+    if n < 1 or m < 2:
+        raise ValueError(f"need n >= 1 variables and m >= 2 samples, got n={n}, m={m}")
+    r = np.arange(1, int(n) + 1, dtype=float)
+    return np.minimum((r + (n - r) * r / (m - 1)) / n, 1.0)
+
+
 def leading_cod(increments: ArrayLike, q: float) -> float:
     """``S_q``: the COD gained by the first ``q n`` ranks (at least one), i.e. the fraction of
     the total variance that the best ``q n`` of ``n`` variables explain."""
