@@ -40,6 +40,26 @@ def test_exact_identities(tiny):
     # the largest random-order excess is n / (4 (m - 1)) at r = n / 2
     np.testing.assert_allclose(tiny.excess_expected, tiny.n / (4 * (TINY.m - 1)), rtol=1e-12)
     assert tiny.correlation_scale == pytest.approx(np.sqrt(2 * np.log(32) / 200))
+    # the balance of correlations is an identity at level 0
+    np.testing.assert_allclose(tiny.balance_correlation.sel(level=0),
+                               tiny.mean_correlation.sel(level=0), rtol=1e-10)
+
+
+def test_mean_correlation_against_direct_computation(tmp_path, monkeypatch):
+    monkeypatch.setenv("RGNOTES_CACHE_DIR", str(tmp_path))
+    from rgnotes.coarse import coarse_grain
+    from rgnotes.simulators import gaussian
+
+    unit = study.units(TINY)[0]
+    a = study.compute(unit)
+    h = coarse_grain(gaussian.iid(TINY.m, TINY.d, seed=TINY.seed), unit["rule"],
+                     levels=TINY.levels)
+    for k in range(TINY.levels + 1):
+        z = h.coarse_variables(k)  # unit-variance coarse variables from the data
+        C = np.corrcoef(z, rowvar=False)
+        n = C.shape[0]
+        assert a["mean_correlation"][k] == pytest.approx((C.sum() - n) / (n * (n - 1)),
+                                                         abs=1e-12)
 
 
 def test_data_driven_pairs_are_correlated_by_chance(tiny):
@@ -48,6 +68,10 @@ def test_data_driven_pairs_are_correlated_by_chance(tiny):
     # best of d chance correlations ~ sqrt(2 ln d / m) = 0.19; random pairs ~ 1/sqrt(16 m)
     assert greedy > 0.05 > abs(random_)
     assert float(tiny.alpha.sel(rule="greedy")) > float(tiny.alpha.sel(rule="random"))
+    # positive correlations within the clusters leave negative ones between them
+    top = tiny.sel(rule="greedy", level=TINY.levels)
+    assert float(top.mean_correlation) < -0.02
+    assert float(top.balance_correlation) == pytest.approx(float(top.mean_correlation), rel=0.05)
 
 
 def test_random_order_cod_matches_monte_carlo():

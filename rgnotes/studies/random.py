@@ -8,11 +8,16 @@ rule; one unit per rule, all on the same data. A unit records, per level,
   the level's correlation matrix (``ceil(d / 2^k)`` variables, NaN beyond);
 - the mean-variance ``M2`` of the cluster sums of the standardized data and the cluster size
   ``K``, with the exponent of ``M2 ~ K^alpha``;
-- the mean sample correlation of the level-1 pairs (zero in truth).
+- the mean sample correlation of the level-1 pairs (zero in truth), and the mean sample
+  correlation between the level's variables.
 
 Study-wide (:func:`finish`): the cumulative COD, its expectation for a random selection order
 (:func:`rgnotes.metrics.random_order_cod`), the largest excess of each over the uniform line
-``r / n``, and the residual of the exact identity ``M2(2) = 2 (1 + mean pair correlation)``.
+``r / n``, the residual of the exact identity ``M2(2) = 2 (1 + mean pair correlation)``, and
+the mean correlation between a level's variables that the level-0 correlations and ``M2``
+imply: the entries of the level-0 correlation matrix sum to ``d + d (d - 1) rho_0``, the
+clusters' own variances take ``n M2`` of that, and the rest is shared between the
+``n (n - 1)`` pairs of clusters (exact when all clusters have the variance ``M2``).
 """
 
 from __future__ import annotations
@@ -73,14 +78,18 @@ def compute(u: Unit) -> Arrays:
     alpha, alpha_err, _ = power_law_fit(K, M2)
     pairs = h.levels[1].pairs
     rho = h.levels[0].correlation[pairs[:, 0], pairs[:, 1]].mean()
-    return dict(cod=cod, K=K, M2=M2, alpha=alpha, alpha_err=alpha_err, pair_correlation=rho)
+    n = np.array([lv.correlation.shape[0] for lv in h.levels])
+    between = np.array([lv.correlation.sum() for lv in h.levels]) - n  # off-diagonal sums
+    return dict(cod=cod, K=K, M2=M2, alpha=alpha, alpha_err=alpha_err, pair_correlation=rho,
+                mean_correlation=between / (n * (n - 1)))
 
 
 def to_dataset(u: Unit, a: Arrays) -> xr.Dataset:
     """The unit's arrays with coordinates ``rule``, ``level`` and ``rank``."""
     v = {"cod": (("level", "rank"), a["cod"]), "K": (("level",), a["K"]),
          "M2": (("level",), a["M2"]), "alpha": ((), a["alpha"]),
-         "alpha_err": ((), a["alpha_err"]), "pair_correlation": ((), a["pair_correlation"])}
+         "alpha_err": ((), a["alpha_err"]), "pair_correlation": ((), a["pair_correlation"]),
+         "mean_correlation": (("level",), a["mean_correlation"])}
     coords = {"level": np.arange(a["K"].size), "rank": np.arange(1, a["cod"].shape[1] + 1)}
     return xr.Dataset(v, coords=coords).expand_dims(rule=[u["rule"]])
 
@@ -92,6 +101,10 @@ _ATTRS = {
     "alpha": ("", "mean-variance exponent: least-squares slope of log M2 against log K"),
     "alpha_err": ("", "standard error of alpha"),
     "pair_correlation": ("", "mean sample correlation of the level-1 pairs"),
+    "mean_correlation": ("", "mean off-diagonal sample correlation of the level's variables"),
+    "balance_correlation": ("", "mean correlation of the level's variables implied by the "
+                                "level-0 correlations and M2: (d + d(d-1) rho_0 - n M2) / "
+                                "(n (n-1) M2)"),
     "n": ("variables", "number of variables at each level"),
     "cod_cumulative": ("", "cumulative COD by rank"),
     "cod_expected": ("", "expected cumulative COD for a random selection order"),
@@ -113,6 +126,8 @@ def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
     for k, nk in enumerate(n):
         expected[k, :nk] = random_order_cod(int(nk), p.m)
     cumulative = ds["cod"].cumsum("rank").where(inside)
+    level_n = xr.DataArray(n, dims="level")
+    total = p.d + p.d * (p.d - 1) * ds["mean_correlation"].sel(level=0)  # sum of M's entries
     ds = ds.assign(
         n=(("level",), n),
         cod_cumulative=cumulative,
@@ -121,6 +136,8 @@ def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
         excess_expected=(("level",), np.nanmax(expected - uniform, axis=1)),
         identity_residual=np.abs(ds["M2"].sel(level=1) - 2 * (1 + ds["pair_correlation"])),
         correlation_scale=np.sqrt(2 * np.log(p.d) / p.m),
+        balance_correlation=(total - level_n * ds["M2"])
+        / (level_n * (level_n - 1) * ds["M2"]),
     )
     for name, (units_, text) in _ATTRS.items():
         ds[name].attrs.update(units=units_, long_name=text)
@@ -141,7 +158,7 @@ def summary(p: Params) -> str:
             f"of coarse-graining by the rules {', '.join(repr(r) for r in p.rules)}")
 
 
-STUDY = Study(name="random", version=1,
+STUDY = Study(name="random", version=2,
               description="iid Gaussian data: COD by rank and mean-variance (reference)",
               presets=PRESETS, units=units, compute=compute, to_dataset=to_dataset,
               finish=finish, verify_units=verify_units, summary=summary, rtol=1e-6)
