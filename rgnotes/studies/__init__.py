@@ -29,6 +29,7 @@ from rgnotes.studies.core import Study, compute_units
 MODULES: dict[str, str] = {
     "random": "rgnotes.studies.random",
     "ising": "rgnotes.studies.ising",
+    "glass": "rgnotes.studies.glass",
 }
 
 

@@ -1,0 +1,297 @@
+"""The Kob-Andersen glass study (Landy et al. Fig. 3): coarse-graining p_hop time series.
+
+One unit per temperature run. A unit simulates the Kob-Andersen mixture
+(:func:`rgnotes.simulators.glass.simulate`, whose trajectory is cached on its own), measures
+the state of the run (tau_alpha from F_s, and whether the stay at ``T`` lasted ten of them),
+computes p_hop (:func:`rgnotes.metrics.phop`) of every particle at every frame, a data matrix
+``(samples, N)`` whose variables are the particles, and then
+
+- the particle average of p_hop against time and the global mode factor
+  (:func:`rgnotes.metrics.global_mode_factor`);
+- for p_hop as measured and for its *local* part (the particle average at each time removed):
+  the hierarchy of the study's pairing rule and its leading COD ``S_q`` per level
+  (:func:`rgnotes.metrics.summarise`), the same for ``n_null`` circular-shift surrogates
+  (:func:`rgnotes.metrics.surrogate_summaries`), and the excess of the data's ``S_q`` over the
+  surrogates with the last collective level (:func:`rgnotes.metrics.excess_levels`);
+- for p_hop as measured, the mean-variance curve and exponent of the data and of each
+  surrogate (the local part sums to zero over all particles, so it has no such law);
+- the COD increments by rank at the levels ``cod_levels`` of the data and of the first
+  surrogate (p_hop as measured);
+- the contact fraction of the level-1 pairs of each rule in ``rules`` and of random pairs
+  (:func:`rgnotes.metrics.contact_fraction`).
+
+Nothing of the trajectory itself is kept: the Dataset holds curves and numbers only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from rgnotes.coarse import coarse_grain
+from rgnotes.metrics import (
+    cod_by_rank,
+    contact_fraction,
+    excess_levels,
+    global_mode_factor,
+    phop,
+    summarise,
+    surrogate_summaries,
+    window_frames,
+)
+from rgnotes.simulators import glass
+from rgnotes.studies.core import Arrays, Study, Unit
+
+#: The two versions of the data matrix: p_hop as measured, and with the particle average at
+#: each time removed.
+PARTS = ("measured", "local")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Parameters of the glass study (times in tau, lengths in sigma_AA).
+
+    Attributes:
+        N: particles (80 % A, 20 % B) at number density 1.2.
+        equilibrium_T, equilibrium_stay: the equilibrium runs: temperatures (eps_AA / k_B)
+            and the stay at each before production (meant to exceed ten tau_alpha).
+        quench_T, quench_stay: the aged quenches: temperatures and the aging time t_w.
+        production: length of the production run from which frames are taken.
+        dt_frame: time between frames.
+        t_R: the p_hop window.
+        n_null: circular-shift surrogates per run (and per part).
+        method: pairing rule of the hierarchies.
+        q: fraction of ranks of the leading COD ``S_q``.
+        z: a level is collective while the excess exceeds ``z`` surrogate spreads.
+        r_contact: distance below which two particles are in contact.
+        rules: pairing rules whose level-1 pairs are checked for contact.
+        cod_levels: levels whose COD by rank is kept.
+        seed: of the MD runs (surrogates and random pairs derive theirs from it and ``T``).
+    """
+
+    N: int
+    equilibrium_T: tuple[float, ...]
+    equilibrium_stay: tuple[float, ...]
+    quench_T: tuple[float, ...]
+    quench_stay: tuple[float, ...]
+    production: float
+    dt_frame: float
+    t_R: float
+    n_null: int
+    method: str
+    q: float
+    z: float
+    r_contact: float
+    rules: tuple[str, ...]
+    cod_levels: tuple[int, ...]
+    seed: int
+
+    @property
+    def temperatures(self) -> tuple[float, ...]:
+        """All temperatures, highest first."""
+        return tuple(sorted(self.equilibrium_T + self.quench_T, reverse=True))
+
+
+_COMMON = dict(dt_frame=0.5, t_R=10.0, method="stepwise", q=0.1, z=3.0, r_contact=1.4,
+               rules=("stepwise", "correlation", "greedy"), cod_levels=(0, 2, 4, 6), seed=11)
+
+PRESETS = {
+    "quick": Params(N=400, equilibrium_T=(1.0, 0.6), equilibrium_stay=(20.0, 225.0),
+                    quench_T=(0.45,), quench_stay=(100.0,), production=250.0, n_null=4,
+                    **_COMMON),
+    "full": Params(N=1000, equilibrium_T=(1.0, 0.8, 0.6, 0.5, 0.47),
+                   equilibrium_stay=(20.0, 40.0, 210.0, 1140.0, 5000.0),
+                   quench_T=(0.43, 0.4), quench_stay=(1000.0, 1000.0), production=1000.0,
+                   n_null=8, **_COMMON),
+}
+
+
+def units(p: Params) -> list[Unit]:
+    """One unit per temperature run, highest temperature first."""
+    if len(p.equilibrium_T) != len(p.equilibrium_stay) or len(p.quench_T) != len(p.quench_stay):
+        raise ValueError("equilibrium_T/quench_T and their stays must have equal lengths")
+    stay = {**dict(zip(p.equilibrium_T, p.equilibrium_stay, strict=True)),
+            **dict(zip(p.quench_T, p.quench_stay, strict=True))}
+    common = {k: v for k, v in dataclasses.asdict(p).items()
+              if k not in ("equilibrium_T", "equilibrium_stay", "quench_T", "quench_stay")}
+    common.update(rules=list(p.rules), cod_levels=list(p.cod_levels))
+    return [dict(T=float(T), kind="quench" if T in p.quench_T else "equilibrium",
+                 stay=float(stay[T]), **common) for T in p.temperatures]
+
+
+def trajectory(u: Unit) -> glass.Trajectory:
+    """The unit's production run (cached by the simulator); the state check is in the unit."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the unit records tau_alpha and the state
+        return glass.simulate(u["T"], u["N"], seed=u["seed"], equilibration_time=u["stay"],
+                              n_frames=int(round(u["production"] / u["dt_frame"])) + 1,
+                              dt_frame=u["dt_frame"], progress=False)
+
+
+def _stream(u: Unit, purpose: int) -> int:
+    """A seed for ``purpose`` (0: surrogates, 1: random pairs) of the run at ``u["T"]``."""
+    ss = np.random.SeedSequence([u["seed"], round(1000 * u["T"]), purpose])
+    return int(ss.generate_state(1)[0])
+
+
+def _padded(values: np.ndarray, size: int) -> np.ndarray:
+    out = np.full(size, np.nan)
+    out[: values.size] = values
+    return out
+
+
+def compute(u: Unit) -> Arrays:
+    """One run's arrays (see the module docstring); ``n_null = 0`` leaves out the surrogates."""
+    traj = trajectory(u)
+    report = glass.equilibrium_report(traj)
+    window = window_frames(u["t_R"], u["dt_frame"])
+    x = phop(traj.positions, window)  # (samples, N), sigma_AA^2
+    m, n = x.shape
+    out: Arrays = dict(tau_alpha=np.float64(report.tau_alpha),
+                       equilibrated=np.bool_(report.equilibrated),
+                       md_seconds=np.float64(glass.md_seconds(traj)),
+                       phop_mean=x.mean(axis=1), global_factor=np.float64(global_mode_factor(x)))
+    data = {"measured": x, "local": x - x.mean(axis=1, keepdims=True)}
+    cols: dict[str, list[np.ndarray]] = {}
+    for part in PARTS:
+        s = summarise(data[part], u["method"], q=u["q"])
+        levels = s.K.size
+        row = dict(S=_padded(s.S, levels))
+        nulls = (surrogate_summaries(data[part], u["n_null"], u["method"], q=u["q"],
+                                     seed=_stream(u, 0)) if u["n_null"] else [])
+        if nulls:
+            excess, spread, last = excess_levels(s, nulls, z=u["z"])
+            row.update(S_null=np.stack([_padded(r.S, levels) for r in nulls]),
+                       excess=_padded(excess, levels), spread=_padded(spread, levels),
+                       last_level=last)
+        for name, value in row.items():
+            cols.setdefault(name, []).append(np.asarray(value))
+        if part != "measured":
+            continue  # the local part sums to zero over all particles: no mean-variance law
+        out.update(K=s.K, M2=s.M2, exponent=s.exponent, exponent_err=s.exponent_error,
+                   cod=np.stack([_padded(cod_by_rank(s.hierarchy.levels[k].correlation)[0], n)
+                                 for k in u["cod_levels"]]))
+        if nulls:
+            out.update(M2_null=np.stack([r.M2 for r in nulls]),
+                       exponent_null=np.array([r.exponent for r in nulls]),
+                       cod_null=np.stack([
+                           _padded(cod_by_rank(nulls[0].hierarchy.levels[k].correlation)[0], n)
+                           for k in u["cod_levels"]]))
+    out.update({name: np.stack(v) for name, v in cols.items()})
+    pos = traj.positions[window // 2: window // 2 + m]
+    pairs = [coarse_grain(x, rule, levels=1).levels[1].pairs for rule in u["rules"]]
+    rng = np.random.default_rng(_stream(u, 1))
+    pairs.append(rng.permutation(n)[: n // 2 * 2].reshape(-1, 2))
+    out["contact"] = np.array([np.nanmean(contact_fraction(pos, traj.box, pp, u["r_contact"]))
+                               for pp in pairs])
+    return out
+
+
+_DIMS = {
+    "tau_alpha": (), "equilibrated": (), "md_seconds": (), "global_factor": (),
+    "phop_mean": ("time",), "K": ("level",), "M2": ("level",), "exponent": (),
+    "exponent_err": (), "S": ("part", "level"),
+    "M2_null": ("surrogate", "level"), "exponent_null": ("surrogate",),
+    "S_null": ("part", "surrogate", "level"), "excess": ("part", "level"),
+    "spread": ("part", "level"), "last_level": ("part",),
+    "cod": ("cod_level", "rank"), "cod_null": ("cod_level", "rank"), "contact": ("rule",),
+}
+
+
+def to_dataset(u: Unit, a: Arrays) -> xr.Dataset:
+    """The run's arrays with coordinates ``T`` and ``time``, ``level``, ``part``,
+    ``surrogate``, ``cod_level``, ``rank``, ``rule``; ``quench`` and ``stay`` per ``T``."""
+    window = window_frames(u["t_R"], u["dt_frame"])
+    v = {name: (dims, a[name]) for name, dims in _DIMS.items() if name in a}
+    for name in ("phop_mean", "cod", "cod_null"):
+        if name in v:
+            v[name] = (v[name][0], v[name][1].astype(np.float32))
+    coords = {"time": (np.arange(a["phop_mean"].size) + window // 2) * u["dt_frame"],
+              "level": np.arange(a["K"].size), "part": list(PARTS),
+              "cod_level": list(u["cod_levels"]), "rank": np.arange(1, a["cod"].shape[1] + 1),
+              "rule": [*u["rules"], "random"]}
+    if "exponent_null" in a:
+        coords["surrogate"] = np.arange(a["exponent_null"].size)
+    ds = xr.Dataset(v, coords=coords)
+    ds = ds.assign(quench=((), u["kind"] == "quench"), stay=((), u["stay"]))
+    return ds.expand_dims(T=[u["T"]])
+
+
+_ATTRS = {
+    "quench": ("", "the run is an aged quench (else an equilibrium run, stay >= 10 tau_alpha)"),
+    "stay": ("tau", "time at T before production: equilibration, or aging time of a quench"),
+    "tau_alpha": ("tau", "time at which F_s(q=7.25, t) of the A particles falls below 1/e "
+                         "(nan: not within the production run)"),
+    "equilibrated": ("", "F_s decayed within the run and the stay lasted >= 10 tau_alpha"),
+    "md_seconds": ("s", "wall time of the run's molecular dynamics on one core"),
+    "phop_mean": ("sigma_AA^2", "p_hop averaged over all particles"),
+    "global_factor": ("", "variance of the particle average of p_hop times N over the mean "
+                          "single-particle variance (1 for independent particles)"),
+    "K": ("particles", "cluster size at each level (clusters of other sizes, left over from "
+                       "odd counts, are not in M2)"),
+    "M2": ("sigma_AA^4", "mean over clusters of the variance of the cluster sum of p_hop"),
+    "exponent": ("", "mean-variance exponent: slope of log M2 against log K over all levels"),
+    "exponent_err": ("", "regression standard error of the exponent"),
+    "S": ("", "leading COD S_q (first q n ranks of the n variables) of each level"),
+    "M2_null": ("sigma_AA^4", "M2 of each circular-shift surrogate"),
+    "exponent_null": ("", "mean-variance exponent of each circular-shift surrogate"),
+    "S_null": ("", "S_q of each circular-shift surrogate"),
+    "excess": ("", "S_q of the data minus the surrogates' mean"),
+    "spread": ("", "standard deviation of the surrogates' S_q"),
+    "last_level": ("", "last level of the unbroken run from level 0 whose excess exceeds z "
+                       "spreads (-1: not even level 0)"),
+    "cod": ("", "COD increment by rank of forward selection (p_hop as measured; nan-padded)"),
+    "cod_null": ("", "COD increment by rank of the first surrogate (nan-padded)"),
+    "contact": ("", "mean fraction of frames in which the two particles of a level-1 pair are "
+                    "within r_contact"),
+    "exponent_null_mean": ("", "mean over the surrogates of their exponents"),
+    "exponent_null_std": ("", "standard deviation over the surrogates of their exponents"),
+}
+
+
+def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
+    """The surrogates' exponent mean and spread; units and names of every variable."""
+    if "exponent_null" in ds:
+        ds = ds.assign(exponent_null_mean=ds["exponent_null"].mean("surrogate"),
+                       exponent_null_std=ds["exponent_null"].std("surrogate", ddof=1))
+    ds = ds.sortby("T", ascending=False)
+    # the outer merge over T turns flags and counts into floats; every run has them all
+    ds = ds.assign({name: ds[name].astype(kind) for name, kind in
+                    (("quench", bool), ("equilibrated", bool), ("K", int), ("last_level", int))
+                    if name in ds})
+    for name, (units_, text) in _ATTRS.items():
+        if name in ds:
+            ds[name].attrs.update(units=units_, long_name=text)
+    ds["T"].attrs.update(units="eps_AA/k_B", long_name="temperature")
+    ds["time"].attrs.update(units="tau", long_name="time in the production run (window centre)")
+    ds["part"].attrs.update(long_name="p_hop as measured, or with the particle average removed")
+    ds.attrs.update(title="Kob-Andersen glass: p_hop coarse-grained (Landy et al. Fig. 3)",
+                    N=p.N, t_R=p.t_R, q=p.q, z=p.z, r_contact=p.r_contact)
+    return ds
+
+
+def verify_units(p: Params) -> list[Unit]:
+    """The highest-temperature run without its surrogates and the slow greedy rule: the
+    data's hierarchies, exponents, COD and contacts (its MD is read from the simulator's
+    cache when present)."""
+    first = units(p)[0]
+    return [dict(first, n_null=0, rules=[r for r in first["rules"] if r != "greedy"])]
+
+
+def summary(p: Params) -> str:
+    """The sizes of a result, for the page's provenance box."""
+    temps = ", ".join(f"{T:g}" for T in p.temperatures)
+    return (f"N = {p.N:,} particles, T = {temps} ({len(p.quench_T)} aged quenches), "
+            f"production runs of {p.production:g} tau, {int(round(p.production / p.dt_frame))} "
+            f"frames each, paired by the '{p.method}' rule, {p.n_null} circular-shift "
+            f"surrogates per run")
+
+
+STUDY = Study(name="glass", version=1,
+              description="Kob-Andersen glass: p_hop mean-variance, COD excess, contacts",
+              presets=PRESETS, units=units, compute=compute, to_dataset=to_dataset,
+              finish=finish, verify_units=verify_units, summary=summary, rtol=1e-6)
