@@ -23,6 +23,7 @@ clusters' own variances take ``n M2`` of that, and the rest is shared between th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
@@ -31,6 +32,9 @@ from rgnotes.coarse import coarse_grain
 from rgnotes.metrics import cod_by_rank, mean_variance_curve, power_law_fit, random_order_cod
 from rgnotes.simulators import gaussian
 from rgnotes.studies.core import Arrays, Study, Unit
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 
 @dataclass(frozen=True)
@@ -162,3 +166,26 @@ STUDY = Study(name="random", version=2,
               description="iid Gaussian data: COD by rank and mean-variance (reference)",
               presets=PRESETS, units=units, compute=compute, to_dataset=to_dataset,
               finish=finish, verify_units=verify_units, summary=summary, rtol=1e-6)
+
+
+def plot_cod(ds: xr.Dataset, rule: str, axes: tuple[Axes, Axes]) -> None:
+    """Left: the cumulative COD's excess over the uniform line ``r / n`` against ``r / n`` at
+    every level of ``rule`` (solid) and that of its random-order expectation (dotted), on a
+    log scale. Right: the largest excess at every level, for every rule, against that of the
+    expectation (black line: equality)."""
+    left, right = axes
+    for k in ds["level"].values:
+        n = int(ds["n"].sel(level=k))
+        r = ds["rank"].values[:n - 1]  # at r = n both are 1
+        line, = left.semilogy(r / n, ds["cod_cumulative"].sel(rule=rule, level=k)[:n - 1]
+                              - r / n, lw=1, label=f"level {k} (n = {n})")
+        left.semilogy(r / n, ds["cod_expected"].sel(level=k)[:n - 1] - r / n, ":",
+                      color=line.get_color(), lw=1)
+    left.set(xlabel="rank / n", ylabel="cumulative COD - rank / n", xlim=(0, 1))
+    left.legend(fontsize=7, loc="lower center", ncol=2)
+    for name in ds["rule"].values:
+        right.loglog(ds["excess_expected"], ds["excess"].sel(rule=name), "o", ms=4,
+                     label=f"{name} pairing")
+    right.loglog(ds["excess_expected"], ds["excess_expected"], "k-", lw=0.8)
+    right.set(xlabel="n / 4(m - 1)", ylabel="largest excess over rank / n")
+    right.legend(fontsize=8)
