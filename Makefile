@@ -2,7 +2,8 @@
 # Everything runs in a local virtual environment (.venv) created from requirements.lock.
 
 PYTHON   ?= python3.11
-PROFILE  ?= quick
+PROFILE  ?= full
+STUDY    ?= all
 PROFILES := quick full
 JOBS     ?= 2
 VENV     := .venv
@@ -14,11 +15,14 @@ ifeq ($(filter $(PROFILE),$(PROFILES)),)
 $(error Unknown PROFILE '$(PROFILE)'. Valid profiles: $(PROFILES))
 endif
 
-.PHONY: help env execute book test unit nbval lint lab lock clean clean-env
+.PHONY: help env execute book test unit nbval verify results lint lab lock clean clean-env
 
 help:
-	@echo "make book [PROFILE=quick|full]   execute the chapters and render the HTML book"
-	@echo "make test                        unit tests + nbval on the executed quick chapters"
+	@echo "make book                        the reader's book: stored paper-scale results (data/results)"
+	@echo "                                 for the chapters that have them, quick runs for the others"
+	@echo "make book PROFILE=quick          execute every chapter from scratch at the quick profile"
+	@echo "make test                        unit tests, nbval on the quick chapters, study verify"
+	@echo "make results [STUDY=..] [JOBS=..] recompute studies at full scale into data/results (hours)"
 	@echo "make lab                         JupyterLab with the chapters opening as notebooks"
 	@echo "make lint                        ruff"
 	@echo "make lock                        re-resolve requirements.lock and environment.yml"
@@ -38,11 +42,17 @@ $(STAMP): requirements.lock pyproject.toml
 env: $(STAMP)
 
 # ---- the book --------------------------------------------------------------------------
+# PROFILE=full (the default) executes the chapters with stored results at full, loading
+# data/results/, and the others at quick; PROFILE=quick executes every chapter from scratch.
 execute: $(STAMP)
 	$(BIN)/python tools/execute.py --profile $(PROFILE) --jobs $(JOBS)
 
 book: execute
-	$(BIN)/python tools/render.py --profile $(PROFILE)
+	$(BIN)/python tools/render.py --profile $(PROFILE) --fallback quick
+
+# ---- the results store -------------------------------------------------------------------
+results: $(STAMP)
+	$(BIN)/python -m rgnotes study run $(STUDY) --profile full --jobs $(JOBS)
 
 # ---- tests -----------------------------------------------------------------------------
 unit: $(STAMP)
@@ -53,7 +63,10 @@ nbval: $(STAMP)
 	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg _build/quick/notebooks
 
-test: unit nbval
+verify: $(STAMP)
+	$(BIN)/python -m rgnotes study verify
+
+test: unit nbval verify
 
 lint: $(STAMP)
 	$(BIN)/ruff check rgnotes tests tools

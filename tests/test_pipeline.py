@@ -102,5 +102,24 @@ def test_render_stage_falls_back_to_another_profile_and_says_so(tiny_book, monke
     good = nbformat.read(root / "book" / "good.ipynb", as_version=4)
     bad = nbformat.read(root / "book" / "bad.ipynb", as_version=4)
     assert good.cells[1].source == "'full'" and len(good.cells) == 2
-    assert bad.cells[2].source == "'quick'" and "executed with the *quick* profile" in (
+    assert bad.cells[2].source == "'quick'" and "small test run (the *quick* profile)" in (
         bad.cells[1].source)
+
+
+def test_full_book_runs_stored_chapters_at_full_and_the_others_at_quick(tiny_book):
+    stored = tiny_book / "book" / "stored.md"
+    stored.write_text(chapter("print('stored page at', profile)").replace(
+        "kernelspec:", "rgnotes: {studies: [ising]}\nkernelspec:"))
+    toc = tiny_book / "_toc.yml"
+    toc.write_text(toc.read_text() + "  - file: book/stored\n")
+    (tiny_book / "book" / "bad.md").unlink()
+    toc.write_text(toc.read_text().replace("  - file: book/bad\n", ""))
+    result = run_execute(tiny_book, "--profile", "full")
+    assert result.returncode == 0, result.stderr
+    build = tiny_book / "_build"
+    assert (build / "full" / "notebooks" / "book" / "stored.ipynb").exists()
+    assert (build / "quick" / "notebooks" / "book" / "good.ipynb").exists()
+    assert not (build / "full" / "notebooks" / "book" / "good.ipynb").exists()
+    # named on the command line, a chapter runs at the profile asked for
+    named = run_execute(tiny_book, "--profile", "full", str(tiny_book / "book" / "good.md"))
+    assert named.returncode == 0 and (build / "full" / "notebooks" / "book" / "good.ipynb").exists()

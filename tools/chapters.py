@@ -40,13 +40,23 @@ def toc_files() -> list[str]:
     return found
 
 
-def is_chapter(md: Path) -> bool:
-    """True when the MyST-markdown file is a notebook (its front matter names a kernelspec)."""
+def front_matter(md: Path) -> dict:
+    """The YAML front matter of a MyST-markdown file (empty when it has none)."""
     text = md.read_text()
     if not text.startswith("---"):
-        return False
-    front = text.split("---", 2)[1]
-    return "kernelspec" in (yaml.safe_load(front) or {})
+        return {}
+    return yaml.safe_load(text.split("---", 2)[1]) or {}
+
+
+def is_chapter(md: Path) -> bool:
+    """True when the MyST-markdown file is a notebook (its front matter names a kernelspec)."""
+    return "kernelspec" in front_matter(md)
+
+
+def stored_studies(chapter: Path) -> list[str]:
+    """The studies whose stored full results the chapter renders (front matter
+    ``rgnotes: {studies: [...]}``); such a chapter loads them at the ``full`` profile."""
+    return list((front_matter(chapter).get("rgnotes") or {}).get("studies") or [])
 
 
 def chapters() -> list[Path]:

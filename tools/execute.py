@@ -3,7 +3,11 @@
     python tools/execute.py --profile quick [--jobs 2] [chapter.md ...]
 
 Each chapter (MyST markdown, read with jupytext) is executed with its ``profile`` parameter
-into ``_build/<profile>/notebooks/<path>.ipynb``. A chapter is skipped when that notebook
+into ``_build/<profile>/notebooks/<path>.ipynb``. With ``--profile full`` and no chapters named,
+the chapters that render stored results (front matter ``rgnotes: {studies: [...]}``) are
+executed at ``full``, which loads ``data/results/`` instead of computing, and the others at
+``quick``: that is the reader's book, ``make book``. Chapters named on the command line are
+executed at the profile asked for. A chapter is skipped when that notebook
 exists and records the same source hash (chapter, package, ``data/``, lock file, profile).
 Chapters run in parallel; a chapter that fails is reported by name with its traceback, its
 partial notebook goes to ``_build/<profile>/failed/``, the others still run, and the exit
@@ -98,23 +102,27 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    todo = [p.resolve() for p in args.chapters] or book.chapters()
+    if args.chapters:
+        todo = [(p.resolve(), profile) for p in args.chapters]
+    else:
+        todo = [(c, profile if profile != "full" or book.stored_studies(c) else "quick")
+                for c in book.chapters()]
     jobs = []
-    for chapter in todo:
-        digest = book.source_hash(chapter, profile)
+    for chapter, chosen in todo:
+        digest = book.source_hash(chapter, chosen)
         name = chapter.relative_to(book.ROOT)
-        if not args.force and _up_to_date(chapter, profile, digest):
-            print(f"  up to date  {name}")
+        if not args.force and _up_to_date(chapter, chosen, digest):
+            print(f"  up to date  {name} ({chosen})")
         else:
-            jobs.append((chapter, digest))
+            jobs.append((chapter, chosen, digest))
     if not jobs:
         return 0
     workers = max(1, min(args.jobs, len(jobs)))
     threads = max(1, (os.cpu_count() or 1) // workers)
     failures = []
-    print(f"executing {len(jobs)} chapter(s), profile {profile!r}, {workers} at a time", flush=True)
+    print(f"executing {len(jobs)} chapter(s), {workers} at a time", flush=True)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(_execute, str(c), profile, d, threads) for c, d in jobs]
+        futures = [pool.submit(_execute, str(c), p, d, threads) for c, p, d in jobs]
         for future in as_completed(futures):
             chapter, seconds, error = future.result()
             name = Path(chapter).relative_to(book.ROOT)

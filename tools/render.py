@@ -7,8 +7,9 @@ Stages a copy of the book in ``_build/<profile>/stage`` in which every chapter's
 replaced by its executed notebook, then builds it from scratch with warnings as errors
 (``-W -n --keep-going``). Prints the path of ``index.html``. With ``--fallback quick``,
 chapters not executed for the profile are taken from the quick profile instead (listed when
-staging, and marked at the top of their page), so that a few chapters run at paper scale can
-be read in the book without executing all the others for hours.
+staging): ``make book`` renders the chapters with stored results at ``full`` and the others at
+``quick``. Every page executed at ``quick`` that has no provenance box of its own (chapters
+with stored studies print one) gets a note at its top saying it is a small test run.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ import chapters as book  # noqa: E402
 TOP_LEVEL = ("_config.yml", "_toc.yml", "references.bib")
 
 
-FALLBACK_NOTE = ("```{{note}}\nThis page was executed with the *{fallback}* profile: the "
-                 "book was rendered for *{profile}*, which has not been run for it.\n```\n")
+QUICK_NOTE = ("```{warning}\nThis page shows a small test run (the *quick* profile), computed "
+              "from scratch when the book was built: its numbers differ from those of a "
+              "paper-scale computation, which is not in the results store for this page.\n```\n")
 
 
 def stage(profile: str, fallback: str | None = None) -> Path:
@@ -45,10 +47,11 @@ def stage(profile: str, fallback: str | None = None) -> Path:
     for chapter in book.chapters():
         name = str(chapter.relative_to(book.ROOT))
         executed = book.executed_path(chapter, profile)
-        note = None
+        used = profile
         if not executed.exists() and fallback:
-            executed = book.executed_path(chapter, fallback)
-            note = FALLBACK_NOTE.format(fallback=fallback, profile=profile)
+            executed, used = book.executed_path(chapter, fallback), fallback
+            print(f"{name}: executed for {fallback!r}, not {profile!r}")
+        note = QUICK_NOTE if used == "quick" and not book.stored_studies(chapter) else None
         if not executed.exists():
             missing.append(name)
             continue
@@ -61,7 +64,6 @@ def stage(profile: str, fallback: str | None = None) -> Path:
             first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
             nb.cells.insert(first + 1, nbformat.v4.new_markdown_cell(note))
             nbformat.write(nb, target.with_suffix(".ipynb"))
-            print(f"{name}: executed for {fallback!r}, not {profile!r}")
     if missing:
         raise SystemExit(f"not executed for profile {profile!r}: {', '.join(missing)}; "
                          f"run tools/execute.py first")

@@ -102,6 +102,7 @@ def save(ds: xr.Dataset, study: Study, profile: str, params: Any, wall_s: float,
         out.to_netcdf(tmp, engine=ENGINE, encoding=encoding)
         with xr.open_dataset(tmp, engine=ENGINE) as check:  # readable before it is final
             check.load()
+        os.chmod(tmp, 0o644)  # a versioned file, readable by all (the temporary file is 0600)
     return target
 
 
