@@ -27,6 +27,7 @@ from rgnotes.studies.core import Study, compute_units
 
 #: Study name -> module that defines it.
 MODULES: dict[str, str] = {
+    "pairing": "rgnotes.studies.pairing",
     "random": "rgnotes.studies.random",
     "ising": "rgnotes.studies.ising",
     "glass": "rgnotes.studies.glass",
