@@ -181,3 +181,16 @@ def test_ksg_bad_input():
         ksg_mi(x, x, k=0)
     with pytest.raises(ValueError, match="NaN"):
         ksg_mi(np.r_[x[:-1], np.nan], x)
+
+
+def test_spin_pair_sum_entropy_against_enumeration():
+    from rgnotes.information.exact import spin_pair_sum_entropy
+
+    states = np.array([[-1, -1], [-1, 1], [1, -1], [1, 1]])
+    for rho in (-0.8, 0.0, 1 / 3, 0.9):
+        p_same = (1 + rho) / 4  # unbiased spins: P(s_a s_b = 1) = (1 + rho) / 2
+        p = np.array([p_same, 0.5 - p_same, 0.5 - p_same, p_same])
+        assert np.isclose(spin_pair_sum_entropy(rho), exact_entropy(p, states.sum(axis=1)))
+    assert np.isclose(spin_pair_sum_entropy(1 / 3), np.log(3))
+    with pytest.raises(ValueError, match="rho"):
+        spin_pair_sum_entropy(1.0)

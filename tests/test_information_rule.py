@@ -221,3 +221,18 @@ def test_cached_information_hierarchy(tmp_path, monkeypatch):
         coarse_grain(X, "information", estimator="plugin", beta=2.0, cache_result=True)
     with pytest.raises(AssertionError, match="recomputed"):  # other data, same correlations
         coarse_grain(-X, "information", estimator="plugin", cache_result=True)
+
+
+def test_optimal_snr_closed_form_against_numerical_minimiser():
+    r2 = np.array([0.3, 0.6, 0.9, 0.4, 0.0])
+    beta = np.array([5.0, 2.0, 1.5, 2.0, 3.0])
+    closed = R.optimal_snr(r2, beta)
+    assert np.allclose(closed, [5 / 7, 0.5, 3.5, 0.0, 0.0])  # (beta R2 - 1) / (1 - R2)
+    assert np.allclose(R.optimal_snr_numerical(r2, beta), closed, rtol=1e-5, atol=1e-6)
+    # at the optimum the objective is below that of nearby ratios, and 0 at snr = 0
+    for s, q, b in zip(closed, r2, beta, strict=True):
+        f = R.bottleneck_objective(s * np.array([0.9, 1.0, 1.1]) + [0, 0, 1e-3], q, b)
+        assert f[1] <= f[0] + 1e-12 and f[1] <= f[2] + 1e-12
+    assert R.bottleneck_objective(0.0, 0.5, 2.0) == 0.0
+    with pytest.raises(ValueError, match="r2"):
+        R.optimal_snr(1.0, 2.0)

@@ -178,12 +178,45 @@ def gaussian_terms(M: ArrayLike, beta: float = 1.0, noise: float | None = None,
         comp = 0.5 * np.log1p(S / noise)
         rel = 0.5 * np.log((S + noise) / (v + noise))
     else:
-        u = 1.0 - r2
-        active = beta * r2 > 1.0
-        snr = np.where(active, (beta * r2 - 1.0) / u, 0.0)
+        snr = optimal_snr(r2, beta)
         comp = 0.5 * np.log1p(snr)
-        rel = 0.5 * (np.log1p(snr) - np.log1p(snr * u))
+        rel = 0.5 * (np.log1p(snr) - np.log1p(snr * (1.0 - r2)))
     return InformationTerms(compression=comp, relevance=rel, beta=float(beta))
+
+
+def bottleneck_objective(snr: ArrayLike, r2: ArrayLike, beta: float) -> NDArray[np.float64]:
+    """The Gaussian bottleneck's ``I(X; Y) - beta I(X^c; Y)`` (nats) of a pair whose sum is
+    sent with signal-to-noise ratio ``snr`` and is predicted by the rest with ``R^2 = r2``:
+    ``(1 - beta)/2 log(1 + s) + beta/2 log(1 + s (1 - R^2))``, elementwise."""
+    s, r2 = np.asarray(snr, dtype=np.float64), np.asarray(r2, dtype=np.float64)
+    return 0.5 * (1.0 - beta) * np.log1p(s) + 0.5 * beta * np.log1p(s * (1.0 - r2))
+
+
+def optimal_snr(r2: ArrayLike, beta: ArrayLike) -> NDArray[np.float64]:
+    """The minimiser of :func:`bottleneck_objective` over ``snr >= 0`` (Chechik et al. 2005):
+    ``(beta R^2 - 1) / (1 - R^2)`` where ``beta R^2 > 1``, else 0, elementwise over
+    broadcast ``r2`` and ``beta``."""
+    r2 = np.asarray(r2, dtype=np.float64)
+    if np.any(~np.isfinite(r2)) or np.any((r2 < 0) | (r2 >= 1)):
+        raise ValueError("r2 must be in [0, 1)")
+    return np.where(beta * r2 > 1.0, (beta * r2 - 1.0) / (1.0 - r2), 0.0)
+
+
+def optimal_snr_numerical(r2: ArrayLike, beta: ArrayLike) -> NDArray[np.float64]:
+    """The minimiser of :func:`bottleneck_objective` found numerically (bounded search over
+    ``log snr`` in ``[-25, 25]``; 0 where no ``snr > 0`` beats ``snr = 0``), elementwise over
+    broadcast ``r2`` and ``beta``: the check of :func:`optimal_snr`."""
+    from scipy.optimize import minimize_scalar
+
+    r2, beta = np.broadcast_arrays(np.asarray(r2, dtype=np.float64),
+                                   np.asarray(beta, dtype=np.float64))
+    out = np.zeros(r2.shape)
+    for i in np.ndindex(r2.shape):  # one scalar minimisation per case
+        best = minimize_scalar(lambda t, i=i: bottleneck_objective(np.exp(t), r2[i], beta[i]),
+                               bounds=(-25.0, 25.0), method="bounded",
+                               options=dict(xatol=1e-10))
+        out[i] = np.exp(best.x) if best.fun < 0 else 0.0
+    return out
 
 
 def quantile_bins(X: ArrayLike, bins: int) -> NDArray[np.intp]:

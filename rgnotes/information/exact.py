@@ -69,3 +69,18 @@ def exact_mutual_information(p: ArrayLike, u: ArrayLike, v: ArrayLike) -> float:
     u, v = np.asarray(u), np.asarray(v)
     joint = np.hstack([u.reshape(len(u), -1), v.reshape(len(v), -1)])
     return exact_entropy(p, u) + exact_entropy(p, v) - exact_entropy(p, joint)
+
+
+def spin_pair_sum_entropy(rho: ArrayLike) -> NDArray[np.float64]:
+    """Exact ``H(s_a + s_b)`` (nats) of two unbiased ``±1`` spins of correlation ``rho``,
+    elementwise for ``rho`` in ``(-1, 1)``.
+
+    ``P(s_a + s_b = 0) = (1 - rho) / 2`` and ``P(s_a + s_b = ±2) = (1 + rho) / 4``; the
+    entropy is largest, ``log 3``, at ``rho = 1/3`` where the three values are equally
+    likely.
+    """
+    r = np.asarray(rho, dtype=np.float64)
+    if np.any(~np.isfinite(r)) or np.any(np.abs(r) >= 1):
+        raise ValueError("rho must be finite and in (-1, 1)")
+    p0, p2 = (1.0 - r) / 2.0, (1.0 + r) / 4.0
+    return -(p0 * np.log(p0) + 2.0 * p2 * np.log(p2))

@@ -31,6 +31,7 @@ MODULES: dict[str, str] = {
     "random": "rgnotes.studies.random",
     "ising": "rgnotes.studies.ising",
     "glass": "rgnotes.studies.glass",
+    "information": "rgnotes.studies.information",
 }
 
 
