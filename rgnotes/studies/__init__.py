@@ -32,6 +32,7 @@ MODULES: dict[str, str] = {
     "ising": "rgnotes.studies.ising",
     "glass": "rgnotes.studies.glass",
     "information": "rgnotes.studies.information",
+    "rgflow": "rgnotes.studies.rgflow",
 }
 
 
