@@ -99,10 +99,12 @@ def test_wrong_params_type_and_unknown_names_are_refused(env):
 
 
 def test_dask_local_cluster_gives_the_serial_ising_result(tmp_path, monkeypatch):
-    """The Ising study's units (all of them, at L = 8 only) on a two-worker Dask cluster."""
+    """Both kinds of unit of the Ising study (the quick preset's rules, bootstrap and cluster
+    labels at L = 8 and three temperatures) on a two-worker Dask cluster."""
     distributed = pytest.importorskip("distributed")
     params = dataclasses.replace(studies.preset("ising", "quick"), sizes=(8,),
-                                 compare_sizes=(8,), n_samples=400)
+                                 temperatures=(1.5, 2.25, 9.5), compare_sizes=(8,),
+                                 n_samples=400)
     monkeypatch.setenv("RGNOTES_CACHE_DIR", str(tmp_path / "serial"))
     serial = studies.run("ising", params, progress=False)
     monkeypatch.setenv("RGNOTES_CACHE_DIR", str(tmp_path / "dask"))
