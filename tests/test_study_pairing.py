@@ -27,8 +27,8 @@ def tiny(tmp_path_factory):
 
 def test_dataset_has_named_dimensions(tiny):
     assert tiny.sizes["kind"] == 4 and tiny.sizes["instance"] == 2
-    assert list(tiny.method.values) == list(TINY.methods)
-    assert sorted(tiny.rule.values) == sorted(TINY.field_rules)
+    assert list(tiny.rule.values) == list(TINY.rules)
+    assert sorted(tiny.field_rule.values) == sorted(TINY.field_rules)
     assert tiny.sizes["field_level"] == 2 and tiny.sizes["variable"] == 64
     assert tiny.cluster_labels.dtype == np.int32
     assert list(tiny.d.values) == [16] and list(tiny.implementation.values) == [
@@ -64,9 +64,10 @@ def test_optimum_is_the_least_squares_minimum_over_all_pairings(tiny):
                    for p in _matchings(list(range(TINY.d_table))))
         assert float(tiny.optimum.sel(kind=kind, instance=0)) == pytest.approx(best, abs=1e-10)
     assert float(tiny.excess.min()) > -1e-9
-    greedy = tiny.excess.sel(method="greedy")
+    greedy = tiny.excess.sel(rule="greedy")
+    assert greedy.dims == ("kind", "instance")
     for rule in ("stepwise", "correlation"):  # among the default's starts
-        assert bool((greedy <= tiny.excess.sel(method=rule) + 1e-9).all())
+        assert bool((greedy <= tiny.excess.sel(rule=rule) + 1e-9).all())
     np.testing.assert_allclose(tiny.excess_mean, tiny.excess.mean("instance"))
 
 
@@ -75,14 +76,14 @@ def test_field_neighbours_from_the_cluster_labels(tiny):
     L = TINY.field_L
     row, col = np.divmod(tiny.site.values, L)
     for rule in TINY.field_rules:
-        labels = tiny.cluster_labels.sel(rule=rule, field_level=1).values
+        labels = tiny.cluster_labels.sel(field_rule=rule, field_level=1).values
         order = np.argsort(labels, kind="stable")
         a, b = order[0::2], order[1::2]
         assert np.array_equal(labels[a], labels[b])
         dr, dc = np.abs(row[a] - row[b]), np.abs(col[a] - col[b])
         dist = np.minimum(dr, L - dr) + np.minimum(dc, L - dc)
-        assert float(tiny.neighbours.sel(rule=rule)) == pytest.approx(np.mean(dist == 1))
-        err = tiny.total_error.sel(rule=rule).values
+        assert float(tiny.neighbours.sel(field_rule=rule)) == pytest.approx(np.mean(dist == 1))
+        err = tiny.total_error.sel(field_rule=rule).values
         assert 0 < err[0] < err[1] < 1  # fewer variables explain less
     assert sorted(tiny.site.values) == list(range(L * L))
 

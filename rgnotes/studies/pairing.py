@@ -10,7 +10,7 @@ Four kinds of unit, each cached on its own:
   accumulated gains of :class:`rgnotes.coarse.residuals.Residuals` against direct regression
   after every added pair.
 - ``table`` (one per kind of data): ``n_instances`` problems of ``d_table`` variables
-  (:func:`instance`), each paired by every method and exhaustively; the excess projection
+  (:func:`instance`), each paired by every rule and exhaustively; the excess projection
   error over the optimum, in per cent.
 - ``timing`` (one per number of variables ``d``): wall-clock seconds, best of ``repeats`` in a
   fresh process with ``timing_threads`` BLAS threads, of one stepwise pairing step
@@ -25,7 +25,7 @@ Four kinds of unit, each cached on its own:
   (:meth:`rgnotes.coarse.hierarchy.Hierarchy.total_error`) and the cluster of every variable.
 
 Study-wide (:func:`finish`): the slopes of the two expansion remainders against ``eps``, the
-mean and largest excess per kind and method, and the log-log slopes of the timings.
+mean and largest excess per kind and rule, and the log-log slopes of the timings.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class Params:
         field_m: its samples.
         seed: of the derivation checks, the problems (``seed + instance``) and the field.
         kinds: kinds of data of the comparison.
-        methods: pairing rules compared with the optimum (``random`` seeded by the instance).
+        rules: pairing rules compared with the optimum (``random`` seeded by the instance).
         field_rules: rules run on the shuffled field.
         field_levels: levels of coarse-graining of the field.
         field_mass: mass of the field (correlation length about ``1 / mass`` sites).
@@ -101,7 +101,7 @@ class Params:
     seed: int
     timing_threads: int = 1
     kinds: tuple[str, ...] = KINDS
-    methods: tuple[str, ...] = ("stepwise", "correlation", "random", "greedy")
+    rules: tuple[str, ...] = ("stepwise", "correlation", "random", "greedy")
     field_rules: tuple[str, ...] = ("stepwise", "correlation", "greedy")
     field_levels: int = 4
     field_mass: float = 0.3
@@ -123,7 +123,7 @@ def units(p: Params) -> list[Unit]:
     unit per rule."""
     out: list[Unit] = [dict(kind="derivation", seed=p.seed)]
     out += [dict(kind="table", data=k, d=p.d_table, n_instances=p.n_instances, seed=p.seed,
-                 methods=list(p.methods)) for k in p.kinds]
+                 rules=list(p.rules)) for k in p.kinds]
     out += [dict(kind="timing", d=d, reference=d in p.sizes_reference, repeats=p.repeats,
                  threads=p.timing_threads)
             for d in sorted(set(p.sizes_ours) | set(p.sizes_reference))]
@@ -221,15 +221,15 @@ def _derivation(u: Unit) -> Arrays:
 
 
 def _table(u: Unit) -> Arrays:
-    methods = u["methods"]
-    excess = np.empty((u["n_instances"], len(methods)))
+    rules = u["rules"]
+    excess = np.empty((u["n_instances"], len(rules)))
     optimum = np.empty(u["n_instances"])
     for s in range(u["n_instances"]):
         M = correlation_matrix(instance(u["data"], u["d"], u["seed"] + s))
         optimum[s] = pairing.projection_error_from_correlation(
             M, pairing.pair_from_correlation(M, "exhaustive"))
-        for j, method in enumerate(methods):
-            found = pairing.pair_from_correlation(M, method, seed=s)
+        for j, rule in enumerate(rules):
+            found = pairing.pair_from_correlation(M, rule, seed=s)
             excess[s, j] = 100 * (pairing.projection_error_from_correlation(M, found)
                                   / optimum[s] - 1)
     return dict(excess=excess, optimum=optimum)
@@ -305,9 +305,9 @@ def to_dataset(u: Unit, a: Arrays) -> xr.Dataset:
                     "pairs_added": np.arange(1, a["gain_deviation"].size + 1)})
     if u["kind"] == "table":
         return xr.Dataset(
-            {"excess": (("instance", "method"), a["excess"]),
+            {"excess": (("instance", "rule"), a["excess"]),
              "optimum": (("instance",), a["optimum"])},
-            coords={"instance": np.arange(u["n_instances"]), "method": u["methods"]},
+            coords={"instance": np.arange(u["n_instances"]), "rule": u["rules"]},
         ).expand_dims(kind=[u["data"]])
     if u["kind"] == "timing":
         return xr.Dataset(
@@ -319,7 +319,7 @@ def to_dataset(u: Unit, a: Arrays) -> xr.Dataset:
          "total_error": (("field_level",), a["total_error"]),
          "cluster_labels": (("field_level", "variable"), a["cluster_labels"])},
         coords={"field_level": levels, "variable": np.arange(a["site"].size)},
-    ).expand_dims(rule=[u["rule"]]).assign(site=(("variable",), a["site"]))
+    ).expand_dims(field_rule=[u["rule"]]).assign(site=(("variable",), a["site"]))
 
 
 _ATTRS = {
@@ -339,8 +339,8 @@ _ATTRS = {
     "cluster_labels": ("", "cluster of each variable (shuffled site) at each level"),
     "site": ("", "lattice site (row-major) of each variable"),
     "remainder_slope": ("", "log-log slope of the remainder against eps (smallest eps)"),
-    "excess_mean": ("%", "mean excess over the optimum per kind and method"),
-    "excess_max": ("%", "largest excess over the optimum per kind and method"),
+    "excess_mean": ("%", "mean excess over the optimum per kind and rule"),
+    "excess_max": ("%", "largest excess over the optimum per kind and rule"),
     "time_slope": ("", f"log-log slope of seconds against d, d >= {SLOPE_MIN_D}"),
 }
 
@@ -372,6 +372,8 @@ def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
     ds["d"].attrs.update(long_name="number of variables of the timed pairing")
     ds["eps"].attrs.update(long_name="scale of the off-diagonal correlations, M = I + eps C")
     ds["field_level"].attrs.update(long_name="level of the shuffled field's hierarchy")
+    ds["rule"].attrs.update(long_name="pairing rule compared with the exhaustive optimum")
+    ds["field_rule"].attrs.update(long_name="pairing rule run on the shuffled field")
     ds.attrs.update(title="Linear pairing: derivation checks, rules against the optimum, cost, "
                           "shuffled lattice")
     return ds
@@ -402,8 +404,8 @@ def plot_clusters(ds: xr.Dataset, rules: tuple[str, ...], axes: np.ndarray) -> N
     sites = ds["site"].values
     for row, rule in zip(np.atleast_2d(axes), rules, strict=True):
         for ax, k in zip(row, ds["field_level"].values, strict=True):
-            image = cluster_image(ds["cluster_labels"].sel(rule=rule, field_level=k).values,
-                                  sites, (L, L))
+            labels = ds["cluster_labels"].sel(field_rule=rule, field_level=k).values
+            image = cluster_image(labels, sites, (L, L))
             shuffle = np.random.default_rng(int(k)).permutation(image.max() + 1)
             ax.imshow(shuffle[image] % 20, cmap="tab20", interpolation="nearest")
             ax.set_xticks([]), ax.set_yticks([])
