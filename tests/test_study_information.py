@@ -85,9 +85,8 @@ def test_units_are_cached_and_deterministic(tmp_path, monkeypatch):
     units = [u for u in info.units(TINY) if u["kind"] in ("plugin", "ksg", "hidden")]
     first = compute_units(info.STUDY, units, progress=False)
     again = compute_units(info.STUDY, units, progress=False, refresh=True)
-    for a, b in zip(first, again, strict=True):
-        for k in a:
-            assert np.array_equal(a[k], b[k])
+    for u, a, b in zip(units, first, again, strict=True):
+        assert info.to_dataset(u, a).identical(info.to_dataset(u, b))
 
 
 def test_verify_units_are_a_small_subset_without_timings():

@@ -316,7 +316,7 @@ def _correlations(u: Unit) -> Arrays:
 def _ising(u: Unit) -> Arrays:
     L = u["L"]
     S = _ising_spins(u)
-    h = coarse_grain(S, **u["options"], cache_result=True)
+    h = coarse_grain(S, **u["options"])  # the unit itself is cached
     p1 = h.levels[1].pairs
     labels = [lv.labels for lv in h.levels]
     out = dict(exponent=power_law_fit(*mean_variance_curve(spins_to_binary(S), labels))[0],
