@@ -67,6 +67,16 @@ def test_an_interrupted_run_resumes_where_it_stopped(env, monkeypatch):
     assert ds.S.sel(n=100, k=2) == faulhaber(100, 2)
 
 
+def test_a_unit_finished_by_another_run_meanwhile_is_read_not_recomputed(env):
+    units = powers.units(powers.PRESETS["quick"])
+    core.compute_units(powers.STUDY, units[:1], progress=False)  # another run finished it
+    assert len(computed(env)) == 1
+    again = core.compute_unit("tests.studies_fixture.powers", units[0])
+    assert len(computed(env)) == 1 and again["S"] == 6
+    core.compute_unit("tests.studies_fixture.powers", units[0], reuse=False)  # verify's path
+    assert len(computed(env)) == 2
+
+
 def test_a_corrupt_cached_unit_is_recomputed_with_a_warning(env):
     studies.run("powers", powers.PRESETS["quick"], progress=False)
     path = core.unit_path(powers.STUDY, powers.units(powers.PRESETS["quick"])[0])
@@ -131,6 +141,17 @@ def test_store_round_trip_keeps_values_and_provenance(env):
     assert a["command"] == "pytest" and a["cpu_count"] >= 1 and a["wall_time_s"] >= 0
     assert a["created"].endswith("UTC") and a["git_commit"] and a["rgnotes_version"]
     assert path.endswith("powers-full.nc") and not list((env.parent / "results").glob(".*tmp"))
+
+
+def test_computing_time_is_the_units_own_even_when_read_from_the_cache(env, monkeypatch):
+    monkeypatch.setenv("POWERS_SLEEP", "0.05")
+    stored()
+    first = studies.load("powers", "full").attrs
+    assert first["compute_time_s"] >= 0.3  # six units of at least 0.05 s each
+    monkeypatch.setenv("POWERS_SLEEP", "1")  # would show if a unit were computed again
+    stored()  # every unit from the cache now: a short wall time, the same computing time
+    again = studies.load("powers", "full").attrs
+    assert again["compute_time_s"] == first["compute_time_s"]
 
 
 def test_missing_and_truncated_files_name_the_remake_command(env):

@@ -23,7 +23,7 @@ import xarray as xr
 
 from rgnotes import profiles
 from rgnotes.studies import store
-from rgnotes.studies.core import Study, compute_units
+from rgnotes.studies.core import Study, compute_units, results_only
 
 #: Study name -> module that defines it.
 MODULES: dict[str, str] = {
@@ -102,7 +102,7 @@ def verify(name: str, *, progress: bool = True) -> list[tuple[str, float, bool]]
     fresh = compute_units(study, units, progress=progress, refresh=True)
     report: dict[str, tuple[float, bool]] = {}
     for unit, arrays in zip(units, fresh, strict=True):
-        part = study.to_dataset(unit, arrays)
+        part = study.to_dataset(unit, results_only(arrays))
         for var in part.data_vars:
             new = part[var]
             where = {d: new[d].values for d in new.dims if d in part.coords}

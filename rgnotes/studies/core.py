@@ -20,6 +20,7 @@ import contextlib
 import dataclasses
 import importlib
 import os
+import time
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
@@ -34,6 +35,8 @@ from rgnotes import cache, profiles
 
 Unit = dict[str, Any]
 Arrays = dict[str, np.ndarray]
+#: Reserved array name: the seconds a unit took to compute, stored with its cached result.
+SECONDS = "unit_seconds"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,10 +113,26 @@ def _cached(study: Study, unit: Unit) -> Arrays | None:
         return None
 
 
-def compute_unit(module: str, unit: Unit) -> Arrays:
-    """Compute one unit of the study defined in ``module`` (runs in a worker process)."""
+def compute_unit(module: str, unit: Unit, reuse: bool = True) -> Arrays:
+    """Compute one unit of the study defined in ``module`` (runs in a worker process).
+
+    With ``reuse``, a result that appeared in the cache since the run started (another run of
+    the same study, sharing the cache folder, finished it) is read instead of recomputed.
+    """
     study: Study = importlib.import_module(module).STUDY
-    return {k: np.asarray(v) for k, v in study.compute(unit).items()}
+    hit = _cached(study, unit) if reuse else None
+    if hit is not None:
+        return hit
+    start = time.perf_counter()
+    arrays = {k: np.asarray(v) for k, v in study.compute(unit).items()}
+    if SECONDS in arrays:
+        raise ValueError(f"study {study.name!r}: array name {SECONDS!r} is reserved")
+    return {**arrays, SECONDS: np.asarray(time.perf_counter() - start)}
+
+
+def results_only(arrays: Arrays) -> Arrays:
+    """A unit's arrays without its timing (what ``to_dataset`` receives)."""
+    return {k: v for k, v in arrays.items() if k != SECONDS}
 
 
 @contextlib.contextmanager
@@ -164,15 +183,15 @@ def compute_units(study: Study, units: Sequence[Unit], *, executor: Executor | N
     try:
         if todo and executor is None and jobs == 1:
             for i in todo:
-                done(i, compute_unit(module, units[i]))
+                done(i, compute_unit(module, units[i], not refresh))
         elif todo:
             own = executor is None
             if own:
                 workers = min(jobs, len(todo))
                 with _threads(max(1, (os.cpu_count() or 1) // workers)):
                     executor = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
-            futures: dict[Future, int] = {executor.submit(compute_unit, module, units[i]): i
-                                          for i in todo}
+            futures: dict[Future, int] = {
+                executor.submit(compute_unit, module, units[i], not refresh): i for i in todo}
             try:
                 for future in as_completed(futures):
                     done(futures[future], future.result())
@@ -196,11 +215,14 @@ def _module_of(study: Study) -> str:
 
 def assemble(study: Study, params: Any, units: Sequence[Unit],
              results: Sequence[Arrays]) -> xr.Dataset:
-    """Merge the units' datasets and add the study-wide results."""
-    parts = [study.to_dataset(u, a) for u, a in zip(units, results, strict=True)]
+    """Merge the units' datasets and add the study-wide results; the attribute
+    ``compute_time_s`` is the summed computing time of the units (when every unit has it)."""
+    parts = [study.to_dataset(u, results_only(a)) for u, a in zip(units, results, strict=True)]
     merged = xr.merge(parts, join="outer", compat="no_conflicts", combine_attrs="drop_conflicts")
     ds = study.finish(params, merged)
     ds.attrs.update(study=study.name, study_version=study.version)
+    if all(SECONDS in a for a in results):
+        ds.attrs["compute_time_s"] = round(float(sum(float(a[SECONDS]) for a in results)), 1)
     return ds
 
 

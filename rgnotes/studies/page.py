@@ -35,9 +35,11 @@ def provenance_text(name: str, ds: xr.Dataset, profile: str | None = None) -> st
                 f"which the book built by <code>make book</code> shows; the prose describes "
                 f"those.")
     a = ds.attrs
+    cost = (f"{_minutes(float(a['compute_time_s']))} of computation summed over its units"
+            if "compute_time_s" in a else f"{_minutes(float(a['wall_time_s']))} of wall time")
     return (f"<b>Paper-scale results (full profile).</b> {shows}. Computed on {a['created']} "
-            f"on {html.escape(str(a['cpu']))} ({a['cpu_count']} cores) in "
-            f"{_minutes(float(a['wall_time_s']))} of wall time, rgnotes {a['rgnotes_version']} "
+            f"on {html.escape(str(a['cpu']))} ({a['cpu_count']} cores), "
+            f"{cost}, rgnotes {a['rgnotes_version']} "
             f"at commit <code>{a['git_commit']}</code>; read from "
             f"<code>data/results/{store.path(name, chosen).name}</code>. Recompute with "
             f"<code>{html.escape(store.remake_command(name, chosen))}</code>.")

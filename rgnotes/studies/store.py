@@ -3,8 +3,10 @@
 ``data/results/<study>-<profile>.nc`` holds a study's :class:`xarray.Dataset` and, as global
 attributes, where it came from: the parameters (JSON), the study's code version, the rgnotes
 version and git commit, the date, the CPU model and core count, the wall time and the command
-that made it. Files are written atomically (a temporary file renamed into place) and read
-back before the rename is final, so a crash never leaves a partial store file.
+that made it, and the summed computing time of its units (``compute_time_s``: a run that
+found units in the cache took less wall time than the result cost). Files are written
+atomically (a temporary file renamed into place) and read back before the rename is final, so
+a crash never leaves a partial store file.
 
 :func:`load` refuses a file whose parameters differ from the study's current preset (naming
 the parameter) and warns when the file was made by an older version of the study's code.

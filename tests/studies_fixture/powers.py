@@ -2,12 +2,14 @@
 
 Closed forms (Faulhaber): ``n(n+1)/2`` for ``k = 1``, ``n(n+1)(2n+1)/6`` for ``k = 2``. Every
 computed unit appends a line to the file named by ``$POWERS_LOG`` (to count recomputation),
-and a unit whose ``n`` equals ``$POWERS_FAIL_AT`` raises (an interrupted run).
+a unit whose ``n`` equals ``$POWERS_FAIL_AT`` raises (an interrupted run), and every unit
+sleeps ``$POWERS_SLEEP`` seconds (a unit with a known cost).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +38,7 @@ def compute(u):
             fh.write(f"{u['n']},{u['k']}\n")
     if str(u["n"]) == os.environ.get("POWERS_FAIL_AT"):
         raise RuntimeError(f"unit n={u['n']} interrupted")
+    time.sleep(float(os.environ.get("POWERS_SLEEP", "0")))
     i = np.arange(1, u["n"] + 1, dtype=np.float64)
     return {"S": (i ** u["k"]).sum(), "terms": i[:3] ** u["k"]}
 
