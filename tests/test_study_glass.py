@@ -53,10 +53,11 @@ def test_verify_units_are_a_reduced_slice_of_the_full_units():
     assert len(check) == 1
     same = [u for u in every if u["T"] == check[0]["T"]]
     assert len(same) == 1 and same[0]["T"] == max(full.temperatures)
-    reduced = {"n_null", "rules"}
+    reduced = {"n_null", "rules", "timing"}
     assert {k: v for k, v in check[0].items() if k not in reduced} == \
         {k: v for k, v in same[0].items() if k not in reduced}
     assert check[0]["n_null"] == 0 and set(check[0]["rules"]) < set(same[0]["rules"])
+    assert check[0]["timing"] is False and "timing" not in same[0]
 
 
 def test_dataset_dims_and_coords(tiny):
@@ -128,7 +129,7 @@ def test_verify_slice_matches_the_full_unit(tiny, tmp_path, monkeypatch):
     monkeypatch.setenv("RGNOTES_CACHE_DIR", str(tmp_path))
     unit = study.verify_units(TINY)[0]
     part = study.to_dataset(unit, core.compute_unit("rgnotes.studies.glass", unit))
-    assert "S_null" not in part and "excess" not in part
+    assert "S_null" not in part and "excess" not in part and "md_seconds" not in part
     for var in ("exponent", "M2", "S", "global_factor", "tau_alpha", "cod"):
         np.testing.assert_allclose(part[var].values[0], tiny[var].sel(T=unit["T"]).values,
                                    rtol=1e-6, equal_nan=True)
