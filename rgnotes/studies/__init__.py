@@ -25,7 +25,7 @@ from rgnotes import profiles
 from rgnotes.studies import store
 from rgnotes.studies.core import Study, compute_units, results_only
 
-#: Study name -> module that defines it.
+#: Study name -> module that defines it, in the order of the book's chapters.
 MODULES: dict[str, str] = {
     "pairing": "rgnotes.studies.pairing",
     "random": "rgnotes.studies.random",
