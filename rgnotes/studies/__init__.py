@@ -42,7 +42,8 @@ def names() -> list[str]:
 
 
 def get(name: str) -> Study:
-    """The :class:`~rgnotes.studies.core.Study` called ``name``; ``ValueError`` listing the valid names otherwise."""
+    """The :class:`~rgnotes.studies.core.Study` called ``name``; ``ValueError`` listing the
+    valid names otherwise."""
     if name not in MODULES:
         raise ValueError(f"unknown study {name!r}; the studies are: {', '.join(MODULES)}")
     return importlib.import_module(MODULES[name]).STUDY
@@ -65,7 +66,8 @@ def run(name: str, params: Any = None, *, executor: Executor | None = None, jobs
 
 
 def load(name: str, profile: str = "full") -> xr.Dataset:
-    """The stored result of study ``name`` at ``profile`` (see :func:`rgnotes.studies.store.load`)."""
+    """The stored result of study ``name`` at ``profile``
+    (see :func:`rgnotes.studies.store.load`)."""
     return store.load(get(name), profiles.resolve(profile))
 
 
