@@ -87,6 +87,15 @@ class Study:
                             f"not {type(params).__name__}")
 
 
+def describe(ds: xr.Dataset, attrs: Mapping[str, tuple[str, str]]) -> xr.Dataset:
+    """Give the variables and coordinates named in ``attrs`` (``{name: (units, long_name)}``)
+    their ``units`` and ``long_name`` attributes; names not in ``ds`` are skipped."""
+    for name, (units, text) in attrs.items():
+        if name in ds.variables:
+            ds[name].attrs.update(units=units, long_name=text)
+    return ds
+
+
 def params_dict(params: Any) -> dict[str, Any]:
     """A study's parameters as a JSON-like dict (tuples become lists)."""
     return {k: (list(v) if isinstance(v, tuple) else v)

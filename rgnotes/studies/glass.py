@@ -44,7 +44,7 @@ from rgnotes.metrics import (
     window_frames,
 )
 from rgnotes.simulators import glass
-from rgnotes.studies.core import Arrays, Study, Unit
+from rgnotes.studies.core import Arrays, Study, Unit, describe
 
 #: The two versions of the data matrix: p_hop as measured, and with the particle average at
 #: each time removed.
@@ -265,9 +265,7 @@ def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
     ds = ds.assign({name: ds[name].astype(kind) for name, kind in
                     (("quench", bool), ("equilibrated", bool), ("K", int), ("last_level", int))
                     if name in ds})
-    for name, (units_, text) in _ATTRS.items():
-        if name in ds:
-            ds[name].attrs.update(units=units_, long_name=text)
+    describe(ds, _ATTRS)
     ds["T"].attrs.update(units="eps_AA/k_B", long_name="temperature")
     ds["time"].attrs.update(units="tau", long_name="time in the production run (window centre)")
     ds["part"].attrs.update(long_name="p_hop as measured, or with the particle average removed")

@@ -65,7 +65,7 @@ from rgnotes.information.examples import hidden_partners
 from rgnotes.metrics import mean_variance_curve, power_law_fit, spins_to_binary
 from rgnotes.simulators import gaussian, ising
 from rgnotes.simulators.ising_exact import T_C
-from rgnotes.studies.core import Arrays, Study, Unit
+from rgnotes.studies.core import Arrays, Study, Unit, describe
 
 #: The pairing rules compared on Ising hierarchies: name -> options of ``coarse_grain``.
 RULES: dict[str, dict] = {
@@ -435,9 +435,7 @@ def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
     ds = ds.assign(h_nn=(("T",), spin_pair_sum_entropy(ds["rho_nn"].values)),
                    h_far=(("T",), spin_pair_sum_entropy(ds["rho_far"].values)),
                    exponent_spread=ds["exponent"].max("rule") - ds["exponent"].min("rule"))
-    for name, (units_, text) in _ATTRS.items():
-        if name in ds:
-            ds[name].attrs.update(units=units_, long_name=text)
+    describe(ds, _ATTRS)
     ds["T"].attrs.update(units="J/k_B", long_name="temperature of the L x L Ising data")
     ds["T_exact"].attrs.update(units="J/k_B", long_name="temperature of the 4x4 lattice")
     ds.attrs.update(title="The mutual-information pairing rule (Landy et al. section III)",

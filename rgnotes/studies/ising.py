@@ -40,7 +40,7 @@ from rgnotes.metrics import (
     spins_to_binary,
 )
 from rgnotes.simulators import ising
-from rgnotes.studies.core import Arrays, Study, Unit
+from rgnotes.studies.core import Arrays, Study, Unit, describe
 
 #: Coarse variables at the "top" level whose COD is recorded (the paper's coarse level).
 TOP_VARIABLES = 16
@@ -220,9 +220,7 @@ def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
         T_star=(("L_scan", "scale", "q"), T_star),
         T_star_err=(("L_scan",), np.array(err)),
     ).assign_coords(L_scan=list(p.sizes), scale=scale, q=list(QS))
-    for name, (units_, text) in _ATTRS.items():
-        if name in ds:
-            ds[name].attrs.update(units=units_, long_name=text)
+    describe(ds, _ATTRS)
     ds["T"].attrs.update(units="J/k_B", long_name="temperature")
     ds["L"].attrs.update(long_name="linear lattice size (periodic L x L)")
     ds.attrs.update(title="2D Ising model coarse-grained (Landy et al. section V)",

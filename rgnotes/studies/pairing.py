@@ -49,7 +49,7 @@ from rgnotes.coarse.correlation import correlation_matrix, standardize
 from rgnotes.coarse.lattice import are_neighbours, cluster_image
 from rgnotes.coarse.residuals import Residuals
 from rgnotes.simulators import gaussian
-from rgnotes.studies.core import Arrays, Study, Unit
+from rgnotes.studies.core import Arrays, Study, Unit, describe
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -367,8 +367,7 @@ def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
         time_slope=(("implementation",), [_slope(d[big], ds["seconds"].sel(
             implementation=i).values[big]) for i in IMPLEMENTATIONS]),
     ).assign_coords(order=["first", "second"])
-    for name, (units_, text) in _ATTRS.items():
-        ds[name].attrs.update(units=units_, long_name=text)
+    describe(ds, _ATTRS)
     ds["d"].attrs.update(long_name="number of variables of the timed pairing")
     ds["eps"].attrs.update(long_name="scale of the off-diagonal correlations, M = I + eps C")
     ds["field_level"].attrs.update(long_name="level of the shuffled field's hierarchy")

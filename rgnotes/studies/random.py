@@ -31,7 +31,7 @@ import xarray as xr
 from rgnotes.coarse import coarse_grain
 from rgnotes.metrics import cod_by_rank, mean_variance_curve, power_law_fit, random_order_cod
 from rgnotes.simulators import gaussian
-from rgnotes.studies.core import Arrays, Study, Unit
+from rgnotes.studies.core import Arrays, Study, Unit, describe
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -143,8 +143,7 @@ def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
         balance_correlation=(total - level_n * ds["M2"])
         / (level_n * (level_n - 1) * ds["M2"]),
     )
-    for name, (units_, text) in _ATTRS.items():
-        ds[name].attrs.update(units=units_, long_name=text)
+    describe(ds, _ATTRS)
     ds["level"].attrs.update(long_name="level of coarse-graining (0: the data)")
     ds["rank"].attrs.update(long_name="rank of forward selection")
     ds.attrs.update(title="Independent Gaussian data coarse-grained (Landy et al. Fig. 1)")

@@ -50,7 +50,7 @@ from rgnotes.rgflow.priors import make_prior
 from rgnotes.rgflow.receptive import field_size, level_positions, receptive_field, traverse
 from rgnotes.rgflow.speed import matmul_floor, matmul_flops, throughput
 from rgnotes.rgflow.train import load_run, sample_images, train
-from rgnotes.studies.core import Arrays, Study, Unit
+from rgnotes.studies.core import Arrays, Study, Unit, describe
 
 #: The tiny flow of the log-determinant check: 8 x 8 one-channel images, two levels.
 TINY = dict(image_size=8, channels=1, kernel=4, layers_per_level=[1, 2], res_blocks=1,
@@ -350,9 +350,7 @@ _ATTRS = {
 
 def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
     """Units and names on every variable; the run's size as attributes."""
-    for name, (units_, text) in _ATTRS.items():
-        if name in ds:
-            ds[name].attrs.update(units=units_, long_name=text)
+    describe(ds, _ATTRS)
     ds.attrs.update(title="RG-Flow on MSDS1 (Hu et al. 2022)", preset=p.preset,
                     n_train=p.n_train, n_test=p.n_test, epochs=p.epochs, prior=p.prior,
                     t_check=p.t_check)
