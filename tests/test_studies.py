@@ -100,6 +100,18 @@ def test_process_pool_gives_the_serial_result(env, tmp_path, monkeypatch):
     xr.testing.assert_identical(without_timing(serial), without_timing(pooled))
 
 
+def test_pool_workers_share_the_cores_between_them(env, tmp_path, monkeypatch):
+    import os
+
+    log = tmp_path / "threads.txt"
+    monkeypatch.setenv("POWERS_THREADS_LOG", str(log))
+    monkeypatch.setenv("OMP_NUM_THREADS", "64")
+    studies.run("powers", powers.PRESETS["full"], jobs=2, progress=False)
+    expected = str(max(1, (os.cpu_count() or 1) // 2))
+    assert set(log.read_text().split()) == {expected}
+    assert os.environ["OMP_NUM_THREADS"] == "64"  # the parent's setting is restored
+
+
 @pytest.mark.parametrize("jobs", [0, -1, 1.5, True])
 def test_jobs_must_be_a_positive_integer(env, jobs):
     with pytest.raises(ValueError, match="jobs"):

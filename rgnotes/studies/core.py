@@ -145,9 +145,12 @@ def results_only(arrays: Arrays) -> Arrays:
 
 
 @contextlib.contextmanager
-def _threads(n: int) -> Iterator[None]:
+def _threads(n: int | None) -> Iterator[None]:
     """Environment for worker processes: ``n`` BLAS/numba/torch threads each (inherited by
-    spawned children; the parent's own thread pools are unaffected)."""
+    spawned children; the parent's own thread pools are unaffected); ``None``: unchanged."""
+    if n is None:
+        yield
+        return
     names = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
     saved = {k: os.environ.get(k) for k in names}
     os.environ.update({k: str(n) for k in names})
@@ -195,12 +198,14 @@ def compute_units(study: Study, units: Sequence[Unit], *, executor: Executor | N
                 done(i, compute_unit(module, units[i], not refresh))
         elif todo:
             own = executor is None
-            if own:
-                workers = min(jobs, len(todo))
-                with _threads(max(1, (os.cpu_count() or 1) // workers)):
+            workers = min(jobs, len(todo))
+            # the pool starts its workers while tasks are submitted: they inherit the setting
+            with _threads(max(1, (os.cpu_count() or 1) // workers) if own else None):
+                if own:
                     executor = ProcessPoolExecutor(workers, mp_context=get_context("spawn"))
-            futures: dict[Future, int] = {
-                executor.submit(compute_unit, module, units[i], not refresh): i for i in todo}
+                futures: dict[Future, int] = {
+                    executor.submit(compute_unit, module, units[i], not refresh): i
+                    for i in todo}
             try:
                 for future in as_completed(futures):
                     done(futures[future], future.result())

@@ -3,7 +3,8 @@
 Closed forms (Faulhaber): ``n(n+1)/2`` for ``k = 1``, ``n(n+1)(2n+1)/6`` for ``k = 2``. Every
 computed unit appends a line to the file named by ``$POWERS_LOG`` (to count recomputation),
 a unit whose ``n`` equals ``$POWERS_FAIL_AT`` raises (an interrupted run), and every unit
-sleeps ``$POWERS_SLEEP`` seconds (a unit with a known cost).
+sleeps ``$POWERS_SLEEP`` seconds (a unit with a known cost); ``$POWERS_THREADS_LOG`` records
+the ``OMP_NUM_THREADS`` each unit ran with.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ def compute(u):
     if log:
         with open(log, "a") as fh:
             fh.write(f"{u['n']},{u['k']}\n")
+    threads_log = os.environ.get("POWERS_THREADS_LOG")
+    if threads_log:
+        with open(threads_log, "a") as fh:
+            fh.write(f"{os.environ.get('OMP_NUM_THREADS')}\n")
     if str(u["n"]) == os.environ.get("POWERS_FAIL_AT"):
         raise RuntimeError(f"unit n={u['n']} interrupted")
     time.sleep(float(os.environ.get("POWERS_SLEEP", "0")))
