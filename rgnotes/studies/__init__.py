@@ -22,7 +22,7 @@ import numpy as np
 import xarray as xr
 
 from rgnotes import profiles
-from rgnotes.studies import store
+from rgnotes.studies import core, store
 from rgnotes.studies.core import Study, compute_units, results_only
 
 #: Study name -> module that defines it, in the order of the book's chapters.
@@ -58,8 +58,6 @@ def run(name: str, params: Any = None, *, executor: Executor | None = None, jobs
         progress: bool = True) -> xr.Dataset:
     """Compute study ``name`` at ``params`` (default: its quick preset); see
     :func:`rgnotes.studies.core.run`. Finished units come from the cache."""
-    from rgnotes.studies import core
-
     study = get(name)
     return core.run(study, study.preset("quick") if params is None else params,
                     executor=executor, jobs=jobs, progress=progress)
