@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import shutil
 import sys
 
 SIMULATORS = {
@@ -43,21 +42,48 @@ def build_parser() -> argparse.ArgumentParser:
                                 description=importlib.import_module("rgnotes.studies.cli").__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     importlib.import_module("rgnotes.studies.cli").add_arguments(study)
-    store = commands.add_parser("cache", help="show or clear the on-disk cache")
-    store.add_argument("action", choices=("path", "clear"))
+    store = commands.add_parser(
+        "cache", help="show or clear the on-disk cache",
+        description="path: print the cache folder ($RGNOTES_CACHE_DIR, else data/cache of a "
+        "source checkout, else ~/.cache/rgnotes). clear: delete the files rgnotes wrote there, "
+        "after asking; anything else in the folder is kept, and a folder without rgnotes files "
+        "is refused.")
+    store.add_argument("action", choices=("path", "clear"),
+                       help="path: print the folder; clear: delete what rgnotes wrote there")
+    store.add_argument("-y", "--yes", action="store_true",
+                       help="clear without asking (default: ask)")
     store.set_defaults(handler=_cache)
     return parser
 
 
 def _cache(args: argparse.Namespace) -> int:
-    from rgnotes.cache import cache_dir
+    from rgnotes import cache
 
-    path = cache_dir()
+    path = cache.cache_dir()
     if args.action == "path":
         print(path)
-    elif path.exists():
-        shutil.rmtree(path)
-        print(f"removed {path}")
+        return 0
+    contents = cache.scan(path)
+    if not contents.own and contents.foreign:
+        raise ValueError(f"{path} is not an rgnotes cache: none of its {len(contents.foreign)} "
+                         f"files was written by rgnotes; nothing removed (check {cache.ENV_VAR})")
+    if not contents.own:
+        print(f"nothing to remove in {path}")
+        return 0
+    what = f"{len(contents.own)} files ({contents.own_bytes / 1e6:.1f} MB)"
+    if not args.yes:
+        try:
+            answer = input(f"remove {what} that rgnotes wrote in {path}? [y/N] ")
+        except EOFError:  # no terminal to ask
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing removed (pass --yes to clear without asking)")
+            return 1
+    cache.remove(contents)
+    print(f"removed {what} from {path}")
+    if contents.foreign:
+        print(f"kept {len(contents.foreign)} files rgnotes did not write, e.g. "
+              f"{contents.foreign[0]}")
     return 0
 
 

@@ -6,19 +6,31 @@ Every file carries the parameters it was made with; a file whose parameters, arr
 shapes or dtypes do not match what is asked for is never returned.
 
 Writes go to a temporary file in the same folder followed by :func:`os.replace`, so an
-interrupted run leaves either the old file or the new one, never a truncated file.
+interrupted run leaves either the old file or the new one, never a truncated file. A killed
+write leaves its hidden temporary ``.<name>.<8 random characters>.tmp`` behind; the next write
+of the same file removes such temporaries once they are :data:`STALE_TEMPORARY_S` old.
+
+:func:`scan` tells the files rgnotes wrote in a cache folder from everything else, so that
+``python -m rgnotes cache clear`` removes only those: entries with their stored parameters
+(``<folder>/.../<key>.npz``, ``<key>.checkpoint.npz``), the training runs kept in folders named
+by a key (``checkpoint.pt``, ``history.json``, ``samples_<epoch>.png|npz``) and the
+temporaries of all of these.
 """
 
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import os
+import re
 import tempfile
+import time
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +39,11 @@ import numpy as np
 #: Environment variable that overrides the cache folder.
 ENV_VAR = "RGNOTES_CACHE_DIR"
 _META_KEY = "__meta__"
+#: Age in seconds after which a temporary file of an unfinished write counts as abandoned.
+STALE_TEMPORARY_S = 24 * 3600
+_KEY_LEN = 20
+#: ``tempfile.mkstemp`` names: ``.<target name>.<8 of [a-z0-9_]>.tmp``.
+_TEMPORARY = re.compile(r"\.(?P<target>.+)\.[a-z0-9_]{8}\.tmp")
 
 
 class CacheError(ValueError):
@@ -58,7 +75,7 @@ def _canonical(params: Mapping[str, Any]) -> str:
 
 def key(params: Mapping[str, Any]) -> str:
     """A short stable hash of a JSON-like parameter mapping (order of keys does not matter)."""
-    return hashlib.sha256(_canonical(params).encode()).hexdigest()[:20]
+    return hashlib.sha256(_canonical(params).encode()).hexdigest()[:_KEY_LEN]
 
 
 @contextlib.contextmanager
@@ -69,6 +86,7 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temporaries(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
@@ -77,6 +95,17 @@ def atomic_write(path: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def _remove_stale_temporaries(target: Path) -> None:
+    """Remove temporaries of earlier, killed writes of ``target`` (older than a day)."""
+    oldest = time.time() - STALE_TEMPORARY_S
+    for tmp in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        match = _TEMPORARY.fullmatch(tmp.name)
+        with contextlib.suppress(FileNotFoundError):  # another process may clean it too
+            if (match and match["target"] == target.name and not tmp.is_symlink()
+                    and tmp.stat().st_mtime < oldest):
+                tmp.unlink()
 
 
 def save_arrays(
@@ -154,3 +183,97 @@ def cached_arrays(
     save_arrays(path, arrays, params)
     # Validate what we return exactly as a later load would.
     return load_arrays(path, params=params, spec=spec)
+
+
+# ---- what rgnotes wrote in a cache folder ---------------------------------------------------
+def _zip_members(path: Path) -> set[str]:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return set(zf.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return set()
+
+
+def _starts_with(path: Path, magic: bytes) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(len(magic)) == magic
+    except OSError:
+        return False
+
+
+_KEY = rf"[0-9a-f]{{{_KEY_LEN}}}"
+_IN_A_FOLDER = r"(?:[^/]+/)+"
+#: (path relative to the cache folder, test of the file's content) of every kind of file
+#: rgnotes writes there: entries of :func:`save_arrays` (with their parameters), and the
+#: output of :func:`rgnotes.rgflow.train.train` in a folder named by a key.
+_OWN_FILES: tuple[tuple[re.Pattern[str], Callable[[Path], bool]], ...] = (
+    (re.compile(rf"{_IN_A_FOLDER}{_KEY}(?:\.checkpoint)?\.npz"),
+     lambda p: f"{_META_KEY}.npy" in _zip_members(p)),
+    (re.compile(rf"{_IN_A_FOLDER}{_KEY}/checkpoint\.pt"), lambda p: bool(_zip_members(p))),
+    (re.compile(rf"{_IN_A_FOLDER}{_KEY}/history\.json"), lambda p: _starts_with(p, b"[")),
+    (re.compile(rf"{_IN_A_FOLDER}{_KEY}/samples_\d{{3,}}\.png"),
+     lambda p: _starts_with(p, b"\x89PNG\r\n\x1a\n")),
+    (re.compile(rf"{_IN_A_FOLDER}{_KEY}/samples_\d{{3,}}\.npz"),
+     lambda p: _zip_members(p) == {"images.npy"}),
+)
+
+
+def _is_own(relative: str, path: Path) -> bool:
+    """Whether the file at ``path`` (``relative`` to the cache folder) was written by rgnotes."""
+    folder, _, name = relative.rpartition("/")
+    tmp = _TEMPORARY.fullmatch(name)
+    if tmp:  # a partial file: its name, not its content, says whose it is
+        target = f"{folder}/{tmp['target']}" if folder else tmp["target"]
+        return any(pattern.fullmatch(target) for pattern, _ in _OWN_FILES)
+    return any(pattern.fullmatch(relative) and is_kind(path) for pattern, is_kind in _OWN_FILES)
+
+
+@dataclass(frozen=True)
+class CacheContents:
+    """The files in a cache folder, split by who wrote them (symbolic links count as foreign
+    and are never followed)."""
+
+    folder: Path
+    own: tuple[Path, ...]
+    foreign: tuple[Path, ...]
+
+    @property
+    def own_bytes(self) -> int:
+        """Total size of the files rgnotes wrote, in bytes."""
+        return sum(p.stat().st_size for p in self.own)
+
+
+def scan(folder: str | os.PathLike[str] | None = None) -> CacheContents:
+    """Sort the files under ``folder`` (default :func:`cache_dir`) into those rgnotes wrote and
+    the rest. A folder that does not exist holds nothing.
+
+    Raises:
+        ValueError: ``folder`` exists but is not a folder.
+    """
+    root = Path(cache_dir() if folder is None else folder)
+    if root.exists() and not root.is_dir():
+        raise ValueError(f"cache folder {root} is not a folder")
+    own: list[Path] = []
+    foreign: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):  # does not follow symbolic links
+        here = Path(dirpath)
+        links = [d for d in dirnames if (here / d).is_symlink()]
+        for name in sorted(filenames + links):
+            path = here / name
+            relative = path.relative_to(root).as_posix()
+            mine = not path.is_symlink() and path.is_file() and _is_own(relative, path)
+            (own if mine else foreign).append(path)
+    return CacheContents(root, tuple(own), tuple(foreign))
+
+
+def remove(contents: CacheContents) -> None:
+    """Delete the files rgnotes wrote (``contents.own``) and the folders this empties; the
+    cache folder itself and everything else stay."""
+    folders = set()
+    for path in contents.own:
+        path.unlink(missing_ok=True)
+        folders.update(p for p in path.parents if contents.folder in p.parents)
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):  # not empty: it holds something else
+            folder.rmdir()

@@ -77,3 +77,113 @@ def test_key_ignores_order_and_rejects_non_json():
         cache.key({"a": object()})
     with pytest.raises(ValueError):
         cache.key({"a": float("nan")})
+
+
+# ---- cache clear: only what rgnotes wrote -------------------------------------------------
+def _populate(root):
+    """A cache as rgnotes fills it, plus a stale temporary of a killed write."""
+    cache.cached_arrays("demo", {"n": 1}, lambda: {"x": np.zeros(3)})
+    study_entry = root / "studies" / "pairing" / f"{cache.key({'unit': 1})}.npz"
+    cache.save_arrays(study_entry, {"y": np.ones(2)}, {"unit": 1})  # as rgnotes.studies does
+    glass_ckpt = root / "glass" / f"{cache.key({'T': 1})}.checkpoint.npz"
+    cache.save_arrays(glass_ckpt, {"frames": np.ones(2)}, {"T": 1})
+    (root / "demo" / f".{cache.key({'n': 2})}.npz.k3j_9xq2.tmp").write_bytes(b"half")
+    return [study_entry, glass_ckpt]
+
+
+def test_clear_refuses_a_folder_that_is_not_an_rgnotes_cache(isolated_cache, capsys):
+    thesis = isolated_cache / "Documents" / "thesis.tex"
+    thesis.parent.mkdir(parents=True)
+    thesis.write_text(r"\documentclass{article}")
+    (isolated_cache / "results.npz").write_bytes(b"PK\x03\x04 not ours")
+    from rgnotes.__main__ import main
+
+    assert main(["cache", "clear", "--yes"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "not an rgnotes cache" in err and err.count("\n") == 1
+    assert thesis.read_text() == r"\documentclass{article}"
+    assert (isolated_cache / "results.npz").exists()
+
+
+def test_clear_removes_only_the_files_rgnotes_wrote(isolated_cache, tmp_path, capsys):
+    from rgnotes.__main__ import main
+
+    _populate(isolated_cache)
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("keep")
+    foreign = [isolated_cache / "notes.txt",
+               isolated_cache / "demo" / f"{cache.key({'n': 3})}.npz",  # our name, not ours
+               isolated_cache / "studies" / "mine" / "plot.png"]
+    for path in foreign:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"a user's file")
+    (isolated_cache / "link.npz").symlink_to(outside)
+    assert main(["cache", "clear", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "removed 4 files" in out and "kept 4 files" in out
+    left = sorted(p.relative_to(isolated_cache).as_posix()
+                  for p in isolated_cache.rglob("*") if not p.is_dir() or p.is_symlink())
+    assert left == sorted([p.relative_to(isolated_cache).as_posix() for p in foreign]
+                          + ["link.npz"])
+    assert outside.read_text() == "keep"
+    assert not (isolated_cache / "glass").exists()  # emptied folders go too
+    assert isolated_cache.is_dir()
+
+
+def test_clear_asks_unless_yes(isolated_cache, monkeypatch, capsys):
+    from rgnotes.__main__ import main
+
+    entries = _populate(isolated_cache)
+    answers = iter(["n", "yes"])
+    prompts = []
+
+    def answer(prompt):
+        prompts.append(prompt)
+        return next(answers)
+
+    monkeypatch.setattr("builtins.input", answer)
+    assert main(["cache", "clear"]) == 1
+    assert "nothing removed" in capsys.readouterr().out
+    assert all(p.exists() for p in entries)
+    assert "4 files" in prompts[0] and str(isolated_cache) in prompts[0]
+    assert main(["cache", "clear"]) == 0
+    assert not any(p.exists() for p in entries)
+
+    def no_terminal(prompt):
+        raise EOFError
+
+    _populate(isolated_cache)
+    monkeypatch.setattr("builtins.input", no_terminal)
+    assert main(["cache", "clear"]) == 1
+    assert all(p.exists() for p in entries)
+
+
+def test_clear_of_a_missing_or_empty_cache_is_a_no_op(isolated_cache, capsys):
+    from rgnotes.__main__ import main
+
+    assert main(["cache", "clear", "--yes"]) == 0
+    assert "nothing to remove" in capsys.readouterr().out
+    assert not isolated_cache.exists()
+    isolated_cache.write_text("a file, not a folder")
+    assert main(["cache", "clear", "--yes"]) == 2
+    assert "not a folder" in capsys.readouterr().err
+    assert isolated_cache.read_text() == "a file, not a folder"
+
+
+def test_stale_temporaries_of_killed_writes_are_removed(tmp_path):
+    import os
+    import time
+
+    path = tmp_path / "entry.npz"
+    stale = tmp_path / ".entry.npz.a1b2c3d4.tmp"
+    fresh = tmp_path / ".entry.npz.e5f6g7h8.tmp"  # maybe another process writing right now
+    other = tmp_path / ".other.npz.a1b2c3d4.tmp"
+    user = tmp_path / ".entry.npz.notes.tmp"
+    for p in (stale, fresh, other, user):
+        p.write_bytes(b"x" * 100)
+    old = time.time() - cache.STALE_TEMPORARY_S - 60
+    for p in (stale, other, user):
+        os.utime(p, (old, old))
+    cache.save_arrays(path, {"x": np.ones(2)}, {"a": 1})
+    assert not stale.exists()
+    assert fresh.exists() and other.exists() and user.exists()

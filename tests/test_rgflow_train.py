@@ -208,3 +208,19 @@ def test_cli_trains_with_the_dataset_loader(tmp_path, monkeypatch, capsys):
     assert main(args) == 2  # exists without --resume: one clear error line
     assert "resume" in capsys.readouterr().err
     assert main(args + ["--resume"]) == 0
+
+
+def test_cache_clear_recognises_a_training_run_in_the_cache(tmp_path):
+    # the rgflow study keeps its runs in cache_dir() / "rgflow_runs" / <key>
+    from rgnotes import cache
+
+    run = tmp_path / "rgflow_runs" / cache.key({"run": 1})
+    train(data(8), data(8, seed=1), SMALL, run, epochs=1, batch_size=8, progress=False,
+          n_samples=2)
+    (run / ".checkpoint.pt.x1y2z3w4.tmp").write_bytes(b"killed while saving")
+    contents = cache.scan(tmp_path)
+    assert {p.name for p in contents.own} == {
+        CHECKPOINT, HISTORY, "samples_001.png", "samples_001.npz", ".checkpoint.pt.x1y2z3w4.tmp"}
+    assert contents.foreign == ()
+    cache.remove(contents)
+    assert list(tmp_path.iterdir()) == []
