@@ -17,23 +17,32 @@ def _columns(idx: NDArray[np.intp], limit: int = 10) -> str:
     return shown + (f", ... ({idx.size} in all)" if idx.size > limit else "")
 
 
-def validate_data(X: ArrayLike) -> NDArray[np.float64]:
-    """Check data ``(m, d)``: 2-D, at least 2 variables and 2 samples, finite, no constant
-    column. Returns it as float64. Warns (:class:`RankDeficientWarning`) when ``m < d``."""
+def validate_samples(X: ArrayLike, name: str = "X") -> NDArray[np.float64]:
+    """Check samples ``(m, d)``: a 2-D array of real numbers (booleans count as 0/1), every
+    entry finite. Returns it as float64; names the offending columns."""
     X = np.asarray(X)
     if X.ndim != 2:
-        raise ValueError(f"X must be a 2-D array (samples, variables), got shape {X.shape}")
+        raise ValueError(f"{name} must be a 2-D array (samples, variables), got shape {X.shape}")
+    if X.dtype != bool and (not np.issubdtype(X.dtype, np.number)
+                            or np.issubdtype(X.dtype, np.complexfloating)):
+        raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}")
+    X = X.astype(np.float64, copy=False)
+    bad = np.flatnonzero(~np.all(np.isfinite(X), axis=0))
+    if bad.size:
+        raise ValueError(f"{name} has NaN or infinite values in columns {_columns(bad)}")
+    return X
+
+
+def validate_data(X: ArrayLike) -> NDArray[np.float64]:
+    """Check data ``(m, d)`` for pairing: :func:`validate_samples`, at least 2 variables and 2
+    samples, no constant column. Returns it as float64. Warns
+    (:class:`RankDeficientWarning`) when ``m < d``."""
+    X = validate_samples(X)
     m, d = X.shape
     if d < 2:
         raise ValueError(f"need at least 2 variables to pair, got {d}")
     if m < 2:
         raise ValueError(f"need at least 2 samples, got {m}")
-    if not np.issubdtype(X.dtype, np.number) or np.issubdtype(X.dtype, np.complexfloating):
-        raise ValueError(f"X must hold real numbers, got dtype {X.dtype}")
-    X = X.astype(np.float64, copy=False)
-    bad = np.flatnonzero(~np.all(np.isfinite(X), axis=0))
-    if bad.size:
-        raise ValueError(f"X has NaN or infinite values in columns {_columns(bad)}")
     const = np.flatnonzero(np.ptp(X, axis=0) == 0)
     if const.size:
         raise ValueError(f"X has zero-variance (constant) columns {_columns(const)}; "

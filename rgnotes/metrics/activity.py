@@ -12,25 +12,25 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rgnotes.metrics.clusters import validate_labels
+from rgnotes.coarse.correlation import validate_samples
+from rgnotes.metrics.clusters import full_clusters, full_levels, membership
 from rgnotes.stats import linear_fit
 
 
-def silence_probability(X: ArrayLike, labels: ArrayLike) -> tuple[float, int]:
+def silence_probability(X: ArrayLike, labels: ArrayLike, size: int | None = None
+                        ) -> tuple[float, int]:
     """``P0`` of one level for data ``(m, d)``: the fraction of samples in which every member
-    of a cluster is 0, averaged over the clusters of the most common size ``K``; ``(P0, K)``."""
-    X = np.asarray(X)
-    if X.ndim != 2:
-        raise ValueError(f"X must be (samples, variables), got shape {X.shape}")
-    lab = validate_labels(labels, X.shape[1])
-    n = lab.max() + 1
-    active = (X != 0).astype(np.float64)
-    onehot = np.zeros((X.shape[1], n))
-    onehot[np.arange(X.shape[1]), lab] = 1.0
-    silent = (active @ onehot) == 0  # (m, n): no active member
-    sizes = onehot.sum(axis=0).astype(int)
-    K = int(np.bincount(sizes).argmax())
-    return float(silent[:, sizes == K].mean()), K
+    of a cluster is 0, averaged over the clusters of exactly ``size`` variables (default: the
+    largest, see :func:`rgnotes.metrics.clusters.full_clusters`); ``(P0, K)``."""
+    X = validate_samples(X)
+    onehot = membership(labels, X.shape[1])
+    mask, K = full_clusters(onehot, size)
+    return _silent_fraction(X, onehot[:, mask]), K
+
+
+def _silent_fraction(X: NDArray[np.float64], onehot: NDArray[np.float64]) -> float:
+    """Fraction of (sample, cluster) cells of ``onehot`` ``(d, n)`` with no active member."""
+    return float((((X != 0).astype(np.float64) @ onehot) == 0).mean())
 
 
 def stretched_exponential_fit(K: ArrayLike, P0: ArrayLike) -> tuple[float, float, float]:
@@ -44,11 +44,15 @@ def stretched_exponential_fit(K: ArrayLike, P0: ArrayLike) -> tuple[float, float
     return beta, err, float(np.exp(log_a))
 
 
-def activity_curve(X: ArrayLike, labels_by_level: list[NDArray]) -> tuple[NDArray, NDArray]:
-    """``(K, P0)`` at each level."""
-    rows = [silence_probability(X, lab) for lab in labels_by_level]
-    P0, K = np.array(rows).T
-    return K.astype(int), P0
+def activity_curve(X: ArrayLike, labels_by_level: list[NDArray]
+                   ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """``(K, P0)`` over the full clusters of each level, the levels of
+    :func:`rgnotes.metrics.mean_variance.mean_variance_curve`."""
+    X = validate_samples(X)
+    rows = [(_silent_fraction(X, onehot), K)
+            for onehot, K in full_levels(labels_by_level, X.shape[1])]
+    P0, K = np.array(rows, dtype=np.float64).reshape(-1, 2).T
+    return K.astype(np.int64), P0
 
 
 def activity_exponent(K: ArrayLike, P0: ArrayLike, n_samples: int, d: int,

@@ -28,10 +28,12 @@ class CollectiveSummary:
     """Measures of one coarse-graining hierarchy.
 
     Attributes:
-        K: ``(levels,)`` cluster size of each level (1, 2, 4, ...).
-        M2: ``(levels,)`` mean over clusters of the variance of the cluster sums (data units
-            squared; rescaling constant 1).
-        exponent, exponent_error: the power-law fit ``M2 ~ K^exponent`` over all levels.
+        K: ``(n_points,)`` cluster size ``2^k`` of each level ``k`` that has a cluster of that
+            size (1, 2, 4, ...; every level when ``d`` is a power of two).
+        M2: ``(n_points,)`` mean over those clusters of the variance of the cluster sums (data
+            units squared; rescaling constant 1); clusters holding a carried variable are left
+            out (:func:`rgnotes.metrics.mean_variance.mean_variance_curve`).
+        exponent, exponent_error: the power-law fit ``M2 ~ K^exponent`` over these points.
         S: ``(levels - 1,)`` leading COD ``S_q`` of levels ``0 .. levels - 2`` (levels with at
             least two variables).
         q: the fraction of ranks in ``S``.

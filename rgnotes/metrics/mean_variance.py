@@ -4,7 +4,9 @@ At level ``k`` every cluster holds ``K = 2^k`` original variables. ``M2(K)`` is 
 the clusters, of the variance of the cluster *sum* (no rescaling: the paper's "rescaling
 constant 1"). Independent variables give ``M2 = K var(x)``, exponent 1; perfectly correlated
 ones ``M2 = K^2 var(x)``, exponent 2. Clusters that are not of the level's full size (a
-variable carried up alone at an odd step) are left out of the mean.
+variable carried up alone at an odd step) are left out of the mean, and a level with no
+cluster of full size is left out of the curve
+(:func:`rgnotes.metrics.clusters.full_levels`).
 """
 
 from __future__ import annotations
@@ -12,29 +14,33 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rgnotes.metrics.clusters import cluster_sums, validate_labels
+from rgnotes.coarse.correlation import validate_samples
+from rgnotes.metrics.clusters import full_clusters, full_levels, membership
 from rgnotes.stats import linear_fit
 
 
-def mean_variance(X: ArrayLike, labels: ArrayLike) -> tuple[float, int]:
+def mean_variance(X: ArrayLike, labels: ArrayLike, size: int | None = None
+                  ) -> tuple[float, int]:
     """``M2`` of one level: mean variance of the cluster sums of data ``X`` ``(m, d)`` over the
-    clusters of the most common size ``K``. Returns ``(M2, K)``."""
-    sums, sizes = cluster_sums(X, labels)
-    K = int(np.bincount(sizes).argmax())
-    return float(sums[:, sizes == K].var(axis=0).mean()), K
+    clusters of exactly ``size`` variables (default: the largest clusters, see
+    :func:`rgnotes.metrics.clusters.full_clusters`). Returns ``(M2, K)``."""
+    X = validate_samples(X)
+    onehot = membership(labels, X.shape[1])
+    mask, K = full_clusters(onehot, size)
+    return float((X @ onehot[:, mask]).var(axis=0).mean()), K
 
 
-def mean_variance_exact(cov: ArrayLike, labels: ArrayLike) -> tuple[float, int]:
-    """``M2`` of one level from the exact covariance ``(d, d)``: ``1^T C_c 1`` per cluster."""
-    C = np.asarray(cov, dtype=np.float64)
-    lab = validate_labels(labels, C.shape[0])
-    n = lab.max() + 1
-    onehot = np.zeros((C.shape[0], n))
-    onehot[np.arange(C.shape[0]), lab] = 1.0
-    var = np.einsum("ic,ij,jc->c", onehot, C, onehot)
-    sizes = onehot.sum(axis=0).astype(int)
-    K = int(np.bincount(sizes).argmax())
-    return float(var[sizes == K].mean()), K
+def mean_variance_exact(cov: ArrayLike, labels: ArrayLike, size: int | None = None
+                        ) -> tuple[float, int]:
+    """``M2`` of one level from the exact covariance ``(d, d)``: ``1^T C_c 1`` per cluster,
+    over the clusters of :func:`mean_variance`."""
+    C = validate_samples(cov, "cov")
+    if C.shape[0] != C.shape[1]:
+        raise ValueError(f"cov must be a square matrix, got shape {C.shape}")
+    onehot = membership(labels, C.shape[0])
+    mask, K = full_clusters(onehot, size)
+    var = np.einsum("ic,ij,jc->c", onehot[:, mask], C, onehot[:, mask])
+    return float(var.mean()), K
 
 
 def power_law_fit(K: ArrayLike, M2: ArrayLike) -> tuple[float, float, float]:
@@ -47,11 +53,17 @@ def power_law_fit(K: ArrayLike, M2: ArrayLike) -> tuple[float, float, float]:
     return alpha, err, float(np.exp(log_c))
 
 
-def mean_variance_curve(X: ArrayLike, labels_by_level: list[NDArray]) -> tuple[NDArray, NDArray]:
-    """``(K, M2)`` at each level, for a list of label arrays (e.g. from a hierarchy)."""
-    rows = [mean_variance(X, lab) for lab in labels_by_level]
-    M2, K = np.array(rows).T
-    return K.astype(int), M2
+def mean_variance_curve(X: ArrayLike, labels_by_level: list[NDArray]
+                        ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """``(K, M2)`` ``(n_points,)`` each: :func:`mean_variance` over the clusters of ``2^k``
+    variables of each level ``k`` (``labels_by_level[k]``, e.g. ``[lv.labels for lv in
+    hierarchy.levels]``); levels without such a cluster are left out, so ``K`` grows strictly
+    as ``1, 2, 4, ...``."""
+    X = validate_samples(X)
+    rows = [((X @ onehot).var(axis=0).mean(), K)
+            for onehot, K in full_levels(labels_by_level, X.shape[1])]
+    M2, K = np.array(rows, dtype=np.float64).reshape(-1, 2).T
+    return K.astype(np.int64), M2
 
 
 def spins_to_binary(spins: ArrayLike) -> NDArray[np.int8]:
