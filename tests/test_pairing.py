@@ -12,6 +12,7 @@ from rgnotes.coarse.correlation import RankDeficientWarning, correlation_matrix,
 from rgnotes.coarse.covariance import validate_pairs
 from rgnotes.coarse.residuals import Residuals
 from rgnotes.simulators import gaussian
+from tests.references.pairing import stepwise_pairs_linselect
 
 
 def instance(kind, d, seed, m=None):
@@ -187,11 +188,22 @@ def test_rank_deficient_data_still_gives_a_valid_pairing():
 @pytest.mark.parametrize("kind", ["iid", "cov", "field1d"])
 @pytest.mark.parametrize("d", [8, 13, 24, 40])
 def test_stepwise_gives_the_pairs_of_the_linselect_driven_reference(kind, d):
-    references = pytest.importorskip("tests.references.pairing")
     X = instance(kind, d, seed=d)
     ours = P.pair(X, "stepwise", block=4)  # small blocks: delayed updates are folded often
     ours = ours[ours[:, 0] != ours[:, 1]]  # the references list no carried variable
-    assert np.array_equal(ours, references.stepwise_pairs_linselect(X))
+    assert np.array_equal(ours, stepwise_pairs_linselect(X))
+
+
+@pytest.mark.parametrize("d, m", [(12, 6), (10, 3), (20, 8), (16, 5), (9, 4)])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_stepwise_with_fewer_samples_than_variables_follows_the_reference(d, m, seed):
+    """Once the pairs span the data the remaining candidates all complete it with the same
+    gain: the tie goes to the lowest ``j``, as in the reference, not to rounding."""
+    X = instance("iid", d, seed, m=m)
+    with pytest.warns(RankDeficientWarning):
+        ours = P.pair(X, "stepwise", block=4)
+    ours = ours[ours[:, 0] != ours[:, 1]]
+    assert np.array_equal(ours, stepwise_pairs_linselect(X))
 
 
 def test_weak_correlation_expansion_converges_at_the_right_orders():

@@ -2,10 +2,9 @@
 
 The references (tests/references/pairing.py) are the ground truth for the fast pairing code:
 one drives linselect's GenSelect as the paper does, one recomputes every projection error
-with numpy.linalg.lstsq.
+with numpy.linalg.lstsq. linselect is a test dependency (the ``test`` extra): without it these
+tests fail rather than skip.
 """
-
-from importlib.util import find_spec
 
 import numpy as np
 import pytest
@@ -17,11 +16,6 @@ from tests.references.pairing import (
     stepwise_pairs_linselect,
     stepwise_pairs_lstsq,
     stepwise_trace_linselect,
-)
-
-needs_linselect = pytest.mark.skipif(
-    find_spec("linselect") is None,
-    reason="linselect==0.1.1 (the test extra) is not installed",
 )
 
 
@@ -66,21 +60,18 @@ def assert_references_agree(X: np.ndarray) -> np.ndarray:
 
 # ---- the two references agree --------------------------------------------------------------
 
-@needs_linselect
 @pytest.mark.parametrize("d", [8, 12, 16])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_iid_gaussian(d, seed):
     assert_references_agree(iid(d, 4 * d, seed))
 
 
-@needs_linselect
 @pytest.mark.parametrize("d", [8, 12, 16])
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_random_covariance(d, seed):
     assert_references_agree(mixed(d, 5 * d, seed))
 
 
-@needs_linselect
 @pytest.mark.parametrize("d", [8, 16, 24])
 @pytest.mark.parametrize("mass", [0.3, 1.0])
 @pytest.mark.parametrize("seed", [0, 1])
@@ -88,7 +79,6 @@ def test_shuffled_lattice_field(d, mass, seed):
     assert_references_agree(shuffled_field(d, 200, seed, mass))
 
 
-@needs_linselect
 @pytest.mark.parametrize(
     "X",
     [iid(7, 40, 0), iid(13, 60, 1), mixed(9, 50, 2), shuffled_field(11, 200, 3, 0.5)],
@@ -101,7 +91,6 @@ def test_odd_d_leaves_one_variable_unpaired(X):
     assert len(set(range(d)) - set(pairs.ravel().tolist())) == 1
 
 
-@needs_linselect
 @pytest.mark.parametrize("d, m", [(12, 6), (16, 5), (10, 3)])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_fewer_samples_than_variables(d, m, seed):
@@ -115,7 +104,6 @@ def test_fewer_samples_than_variables(d, m, seed):
     np.testing.assert_array_equal(pairs[done + 1 :].ravel(), rest)
 
 
-@needs_linselect
 def test_anticorrelated_pair_is_never_preferred():
     """z_1 = -z_0: the pair feature z_0 + z_1 vanishes, its gain is 0 (no NaN)."""
     a, b, c = np.random.default_rng(1).standard_normal((3, 50))
@@ -129,7 +117,6 @@ def test_anticorrelated_pair_is_never_preferred():
     assert projection_error_lstsq(X2, [[0, 1]]) == pytest.approx(1.0)
 
 
-@needs_linselect
 @pytest.mark.parametrize("sign", [1, -1])
 def test_greedy_rule_on_two_duplicated_variables(sign):
     """x0 = x1 = a, x2 = x3 = b with sample correlation rho between a and b.
@@ -189,7 +176,6 @@ def test_standardize_uses_population_std_and_rejects_constants():
 
 # ---- larger cross-check ---------------------------------------------------------------------
 
-@needs_linselect
 @pytest.mark.slow
 @pytest.mark.parametrize("make", [iid, mixed], ids=["iid", "mixed"])
 def test_references_agree_at_d40(make):

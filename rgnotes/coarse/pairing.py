@@ -10,7 +10,8 @@ Methods (``pair(X, method=...)``):
 
 - ``"stepwise"``: the algorithm of Landy et al. exactly. Take the lowest-index unpaired
   variable ``i``; pair it with the unpaired ``j`` whose pair feature lowers the projection error
-  of all original variables the most (ties: lowest ``j``); repeat. With odd ``d`` the last
+  of all original variables the most (ties, gains within a relative
+  ``rgnotes.coarse.residuals.TIE_RTOL``: lowest ``j``); repeat. With odd ``d`` the last
   remaining variable is carried.
 - ``"correlation"``: pair the most correlated unpaired variables first (the phenomenological
   RG of Meshulam, Bialek et al.); with odd ``d`` the variable left over is carried.
@@ -51,7 +52,7 @@ from rgnotes.coarse.correlation import correlation_matrix, standardize
 from rgnotes.coarse.covariance import validate_pairs
 from rgnotes.coarse.information_rule import information_pairs, validate_options
 from rgnotes.coarse.matching import greedy_matching
-from rgnotes.coarse.residuals import Residuals
+from rgnotes.coarse.residuals import Residuals, best_candidate
 
 METHODS = ("greedy", "stepwise", "correlation", "random", "exhaustive", "information")
 DEFAULT_METHOD = "greedy"
@@ -184,7 +185,7 @@ def _stepwise(M, block):
         if candidates.size == 0:  # odd d: the last variable is carried
             pairs.append((i, i))
             break
-        j = int(candidates[np.argmax(res.gains(i, candidates))])
+        j = int(candidates[best_candidate(res.gains(i, candidates))])
         unpaired[j] = False
         res.add(i, j)
         pairs.append((i, j))

@@ -27,6 +27,16 @@ from numpy.typing import NDArray
 
 #: A candidate feature whose residual variance ``e^T B e`` is below this adds no new direction.
 TOLERANCE = 1e-10
+#: Gains within this fraction of the largest count as equal (``sqrt`` of the float64 epsilon):
+#: candidates that complete the span of rank-deficient data gain the same up to rounding.
+TIE_RTOL = float(np.sqrt(np.finfo(np.float64).eps))
+
+
+def best_candidate(gains: NDArray[np.float64]) -> int:
+    """Index of the largest of ``gains`` ``(n,)``, the lowest index among those within
+    :data:`TIE_RTOL` (relative) of it: ties are decided by the index, not by rounding."""
+    best = float(np.max(gains))
+    return int(np.flatnonzero(gains >= best - TIE_RTOL * abs(best))[0])
 
 
 class Residuals:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rgnotes.coarse.residuals import TOLERANCE, Residuals
+from rgnotes.coarse.residuals import TOLERANCE, Residuals, best_candidate
 
 
 def cod_by_rank(M: ArrayLike, block: int = 64, n_ranks: int | None = None
@@ -42,7 +42,7 @@ def cod_by_rank(M: ArrayLike, block: int = 64, n_ranks: int | None = None
         cand = res.active[~res.retired[res.active]]
         dB, dG = res.diag_B[cand], res.diag_G[cand]
         gain = np.where(dB > TOLERANCE, dG / np.where(dB > TOLERANCE, dB, 1.0), 0.0)
-        j = int(cand[np.argmax(gain)])
+        j = int(cand[best_candidate(gain)])
         increments.append(res.add(j, j) / total)
         order.append(j)
     return np.array(increments), np.array(order, dtype=np.intp)
