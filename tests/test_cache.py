@@ -187,3 +187,91 @@ def test_stale_temporaries_of_killed_writes_are_removed(tmp_path):
     cache.save_arrays(path, {"x": np.ones(2)}, {"a": 1})
     assert not stale.exists()
     assert fresh.exists() and other.exists() and user.exists()
+
+
+# ---- atomic writes: an interrupted write never leaves a partial entry -----------------------
+def _half_then(stop):
+    """A stand-in for ``np.savez`` that writes half of the real file, then calls ``stop``."""
+    import io
+
+    real = np.savez
+
+    def savez(fh, **arrays):
+        buffer = io.BytesIO()
+        real(buffer, **arrays)
+        fh.write(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+        fh.flush()
+        stop()
+
+    return savez
+
+
+def test_exception_while_writing_leaves_the_old_entry(tmp_path, monkeypatch):
+    path = tmp_path / "entry.npz"
+    cache.save_arrays(path, {"x": np.arange(1000.0)}, {"v": 1})
+
+    def fail():
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cache.np, "savez", _half_then(fail))
+    with pytest.raises(OSError, match="disk full"):
+        cache.save_arrays(path, {"x": np.zeros(1000)}, {"v": 2})
+    monkeypatch.undo()
+    assert cache.load_arrays(path, params={"v": 1})["x"].tolist() == list(range(1000))
+    assert [p.name for p in tmp_path.iterdir()] == ["entry.npz"]
+
+
+_KILLED_WRITER = """
+import os, signal, sys
+import numpy as np
+from rgnotes import cache
+{patch}
+cache.save_arrays(sys.argv[1], {{"x": np.zeros(1000)}}, {{"v": 2}})
+"""
+
+
+@pytest.mark.parametrize("moment, patch", [
+    ("while writing", "cache.np.savez = HALF(lambda: os.kill(os.getpid(), signal.SIGKILL))"),
+    ("between write and rename",
+     "cache.os.replace = lambda *a: os.kill(os.getpid(), signal.SIGKILL)"),
+])
+def test_killed_write_leaves_the_old_entry(tmp_path, moment, patch):
+    import inspect
+    import subprocess
+    import sys
+    import textwrap
+
+    path = tmp_path / "demo" / f"{cache.key({'v': 1})}.npz"
+    cache.save_arrays(path, {"x": np.arange(1000.0)}, {"v": 1})
+    helper = textwrap.dedent(inspect.getsource(_half_then)).replace("def _half_then", "def HALF")
+    script = _KILLED_WRITER.format(patch=helper + "\n" + patch)
+    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True)
+    assert result.returncode == -9, result.stderr.decode()  # killed, as by the OOM killer
+    assert cache.load_arrays(path, params={"v": 1})["x"].tolist() == list(range(1000))
+    (tmp,) = [p for p in path.parent.iterdir() if p != path]  # the dead write's temporary
+    assert tmp.name.startswith(f".{path.name}.") and tmp.name.endswith(".tmp")
+    assert cache.scan(tmp_path).own == tuple(sorted([path, tmp]))  # cache clear finds it
+
+
+@pytest.mark.parametrize("mask", [0x01, 0x10, 0x80, 0xFF])
+def test_every_flipped_byte_is_detected_or_harmless(tmp_path, mask):
+    # a bit error anywhere in an entry either makes it unreadable or changes nothing that is
+    # read (zip timestamps, say): never different arrays or parameters
+    path = tmp_path / "entry.npz"
+    x = np.arange(24, dtype=np.int16).reshape(4, 6)
+    cache.save_arrays(path, {"x": x}, {"v": 1})
+    good = path.read_bytes()
+    outcomes = {"detected": 0, "harmless": 0}
+    for i in range(len(good)):
+        flipped = bytearray(good)
+        flipped[i] ^= mask
+        path.write_bytes(bytes(flipped))
+        try:
+            out = cache.load_arrays(path, params={"v": 1}, spec={"x": ((4, 6), "int16")})
+        except cache.CacheError:
+            outcomes["detected"] += 1
+        else:
+            assert np.array_equal(out["x"], x), f"byte {i}"
+            outcomes["harmless"] += 1
+    # the array data and the stored parameters are protected by the zip CRC
+    assert outcomes["detected"] > x.nbytes + 20
