@@ -25,19 +25,35 @@ def quiet_simulate(*args, **kwargs):
 
 
 # ---- the potential ----------------------------------------------------------------------
-def test_reference_pair_sum_is_the_truncated_shifted_lj_of_one_pair():
-    # one A and one B particle in a large box: closed form of the shifted LJ and its force
-    r = 1.1
-    x = np.array([[1.0, 1.0, 1.0], [1.0 + r, 1.0, 1.0]])
-    energy, forces = glass_reference.pair_energy_forces(x, np.array([0, 1]), box=20.0)
-    eps, sig, rc = 1.5, 0.8, 2.0  # rc = 2.5 sigma_AB
+#: Kob & Andersen, Phys. Rev. E 51, 4626 (1995), section II: an 80:20 mixture of A and B
+#: with these LJ parameters, truncated and shifted at 2.5 sigma of each pair.
+KA_PAPER = {(0, 0): (1.0, 1.0), (0, 1): (1.5, 0.8), (1, 1): (0.5, 0.88)}  # (eps, sigma)
+
+
+@pytest.mark.parametrize("rule", ["pair", "aa"])
+@pytest.mark.parametrize("types", [(0, 0), (0, 1), (1, 1)])
+def test_reference_pair_sum_is_the_truncated_shifted_lj_of_one_pair(types, rule):
+    # one pair of particles in a large box: closed form of the shifted LJ and its force
+    eps, sig = KA_PAPER[types]
+    rc = 2.5 * (sig if rule == "pair" else 1.0)  # "aa": 2.5 sigma_AA for every pair
     lj = lambda s: 4 * eps * ((sig / s) ** 12 - (sig / s) ** 6)  # noqa: E731
-    assert energy == pytest.approx(lj(r) - lj(rc), rel=1e-12)
-    f = 24 * eps * (2 * (sig / r) ** 12 - (sig / r) ** 6) / r  # -du/dr, pushes B along +x
-    np.testing.assert_allclose(forces, [[-f, 0, 0], [f, 0, 0]], rtol=1e-12, atol=1e-14)
-    # beyond the cutoff of the A-B pair nothing is left
-    x[1, 0] = 1.0 + 2.01
-    assert glass_reference.pair_energy_forces(x, np.array([0, 1]), box=20.0)[0] == 0.0
+    for r in (0.95 * sig, 1.1 * sig, 1.9):
+        x = np.array([[1.0, 1.0, 1.0], [1.0 + r, 1.0, 1.0]])
+        energy, forces = glass_reference.pair_energy_forces(x, np.array(types), 20.0, rule)
+        assert energy == pytest.approx(lj(r) - lj(rc), rel=1e-12)
+        f = 24 * eps * (2 * (sig / r) ** 12 - (sig / r) ** 6) / r  # -du/dr along +x on 1
+        np.testing.assert_allclose(forces, [[-f, 0, 0], [f, 0, 0]], rtol=1e-12, atol=1e-14)
+    # beyond the cutoff of the pair nothing is left
+    x = np.array([[1.0, 1.0, 1.0], [1.0 + rc + 0.01, 1.0, 1.0]])
+    assert glass_reference.pair_energy_forces(x, np.array(types), 20.0, rule)[0] == 0.0
+
+
+def test_the_reference_does_not_share_the_constants_of_the_engine(monkeypatch):
+    # a wrong sigma_BB in the engine must not move the reference along with it
+    x = np.array([[1.0, 1.0, 1.0], [2.0, 1.0, 1.0]])
+    before = glass_reference.pair_energy_forces(x, np.array([1, 1]), 20.0)[0]
+    monkeypatch.setattr(glass_lammps, "SIGMA", np.array([[1.0, 0.8], [0.8, 0.80]]))
+    assert glass_reference.pair_energy_forces(x, np.array([1, 1]), 20.0)[0] == before
 
 
 @pytest.mark.parametrize("rule", ["pair", "aa"])

@@ -3,6 +3,9 @@
 Used to validate the LAMMPS engine (energy and forces of small configurations) and as the
 baseline of ``benchmarks/bench_glass.py`` (a velocity-Verlet step costs O(N^2) here).
 Units: LJ units of the A particles (see :mod:`rgnotes.simulators.glass_lammps`).
+
+The parameters are written here from the paper, Kob & Andersen, Phys. Rev. E 51, 4626 (1995),
+and not taken from the engine, so that a wrong constant there shows as a disagreement.
 """
 
 from __future__ import annotations
@@ -12,7 +15,27 @@ import itertools
 import numpy as np
 from numpy.typing import NDArray
 
-from rgnotes.simulators.glass_lammps import EPSILON, SIGMA, cutoffs
+#: (epsilon, sigma) of the A-A, A-B and B-B Lennard-Jones pairs, in units of A-A (KA 1995).
+KA_PAIRS = {"AA": (1.0, 1.0), "AB": (1.5, 0.8), "BB": (0.5, 0.88)}
+#: The potential is truncated and shifted to zero at this many sigma.
+KA_CUTOFF = 2.5
+
+
+def _pair_table(value: dict[str, float]) -> NDArray[np.float64]:
+    """``(2, 2)`` table indexed by (type_i, type_j), 0 = A and 1 = B, from per-pair values."""
+    return np.array([[value["AA"], value["AB"]], [value["AB"], value["BB"]]])
+
+
+def _parameters(rule: str) -> tuple[NDArray, NDArray, NDArray]:
+    """epsilon, sigma and the cutoff radius, each ``(2, 2)``; ``rule`` "pair" cuts each pair at
+    2.5 of its own sigma (the paper), "aa" every pair at 2.5 sigma_AA."""
+    eps = _pair_table({k: e for k, (e, _) in KA_PAIRS.items()})
+    sig = _pair_table({k: s for k, (_, s) in KA_PAIRS.items()})
+    if rule == "pair":
+        return eps, sig, KA_CUTOFF * sig
+    if rule == "aa":
+        return eps, sig, np.full((2, 2), KA_CUTOFF * KA_PAIRS["AA"][1])
+    raise ValueError(f"unknown cutoff rule {rule!r}; use 'pair' or 'aa'")
 
 
 def pair_energy_forces(
@@ -27,8 +50,8 @@ def pair_energy_forces(
     """
     x = np.asarray(positions, dtype=float)
     t = np.asarray(types, dtype=int)
-    rc = cutoffs(rule)
-    eps, sig, rc2 = EPSILON[t[:, None], t[None, :]], SIGMA[t[:, None], t[None, :]], \
+    eps_table, sig_table, rc = _parameters(rule)
+    eps, sig, rc2 = eps_table[t[:, None], t[None, :]], sig_table[t[:, None], t[None, :]], \
         (rc**2)[t[:, None], t[None, :]]
     shift = 4 * eps * ((sig**2 / rc2) ** 6 - (sig**2 / rc2) ** 3)
     delta = x[:, None, :] - x[None, :, :]
