@@ -28,10 +28,12 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
 
+from rgnotes import plotting
 from rgnotes.coarse import coarse_grain
 from rgnotes.metrics import (
     cod_by_rank,
@@ -45,6 +47,9 @@ from rgnotes.metrics import (
 )
 from rgnotes.simulators import glass
 from rgnotes.studies.core import Arrays, Study, Unit, describe
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 #: The two versions of the data matrix: p_hop as measured, and with the particle average at
 #: each time removed.
@@ -304,3 +309,93 @@ STUDY = Study(name="glass", version=1,
               description="Kob-Andersen glass: p_hop mean-variance, COD excess, contacts",
               presets=PRESETS, units=units, compute=compute, to_dataset=to_dataset,
               finish=finish, verify_units=verify_units, summary=summary, rtol=1e-6)
+
+
+# ---- the chapter's figures: each draws one Dataset on the axes it is given -----------------
+
+def _runs(ds: xr.Dataset) -> list[tuple[float, bool, dict]]:
+    """``(T, is a quench, style)`` of every run, highest temperature first."""
+    return [(float(T), bool(q), plotting.series(i))
+            for i, (T, q) in enumerate(zip(ds["T"].values, ds["quench"].values, strict=True))]
+
+
+def plot_global(ds: xr.Dataset, ax: Axes) -> None:
+    """The particle average of p_hop against time for every run (log scale; dashed: aged
+    quenches), labelled with the run's global factor."""
+    for T, quench, style in _runs(ds):
+        g = float(ds["global_factor"].sel(T=T))
+        ax.semilogy(ds["time"], ds["phop_mean"].sel(T=T), color=style["color"],
+                    ls="--" if quench else "-", lw=1, label=f"T = {T:g}: global factor {g:.1f}")
+    ax.set(xlabel=r"$t$ in the production run ($\tau$)",
+           ylabel=r"$\langle p_{\rm hop} \rangle_i$ ($\sigma_{AA}^2$)")
+    ax.legend(fontsize=7)
+
+
+def plot_cod(ds: xr.Dataset, temperatures: tuple[float, ...], axes: list[Axes]) -> None:
+    """Cumulative COD against rank / n at every level of ``cod_level`` (colour and marker),
+    data solid and the first surrogate dashed, one panel per temperature; dotted: the
+    diagonal of equal increments."""
+    for ax, T in zip(axes, temperatures, strict=True):
+        for i, k in enumerate(ds["cod_level"].values):
+            style = plotting.series(i)
+            for var, ls in (("cod", "-"), ("cod_null", "--")):
+                inc = ds[var].sel(T=T, cod_level=k).dropna("rank").values
+                ax.plot(np.arange(1, inc.size + 1) / inc.size, np.cumsum(inc), ls=ls, lw=1,
+                        color=style["color"], marker=style["marker"] if ls == "-" else None,
+                        markevery=max(1, inc.size // 8), label=f"level {k}" if ls == "-" else None)
+        ax.plot([0, 1], [0, 1], "k:", lw=0.8)
+        ax.set(xlabel="rank / number of variables", title=f"T = {T:g}")
+    axes[0].set_ylabel("cumulative COD")
+    axes[0].legend()
+
+
+def plot_excess(ds: xr.Dataset, axes: list[Axes]) -> None:
+    """Excess of ``S_q`` over the surrogates level by level for every run, with three
+    surrogate spreads as bars (open symbols: aged quenches); one panel per part."""
+    for ax, part in zip(axes, ds["part"].values, strict=True):
+        for T, quench, style in _runs(ds):
+            d = ds.sel(T=T, part=part)
+            ax.errorbar(ds["level"], d["excess"], 3 * d["spread"], color=style["color"],
+                        marker=style["marker"], ls="-", capsize=2,
+                        mfc="white" if quench else None, label=f"T = {T:g}")
+        ax.axhline(0, color="k", lw=0.7)
+        ax.set(xlabel="level k (clusters of 2^k particles)", title=f"p_hop {part}")
+    axes[0].set_ylabel(r"excess of $S_{0.1}$ over surrogates")
+    axes[0].legend(fontsize=7)
+
+
+def plot_mean_variance(ds: xr.Dataset, axes: list[Axes]) -> None:
+    """Left: ``M2(K)`` of the data (solid) and the surrogates' mean (dashed) at the highest
+    and the lowest temperature. Right: the exponent against T of the data (regression
+    errors) and of the surrogates (mean and spread); open symbols: aged quenches."""
+    left, right = axes
+    mv = ds.sel(part="measured")
+    for i, T in enumerate((ds["T"].values[0], ds["T"].values[-1])):
+        style = plotting.series(3 * i)
+        left.loglog(mv["K"].sel(T=T), mv["M2"].sel(T=T), ls="-", color=style["color"],
+                    marker=style["marker"], label=f"T = {T:g}")
+        left.loglog(mv["K"].sel(T=T), mv["M2_null"].sel(T=T).mean("surrogate"), "--",
+                    color=style["color"])
+    left.set(xlabel="cluster size K", ylabel=r"$M_2(K)$ ($\sigma_{AA}^4$)")
+    left.legend()
+    quench = ds["quench"].values
+    for i, (y, e, name) in enumerate((("exponent", "exponent_err", "data"),
+                                      ("exponent_null_mean", "exponent_null_std",
+                                       "surrogates"))):
+        style = plotting.series(i)
+        for sel, mfc in ((~quench, None), (quench, "white")):
+            right.errorbar(ds["T"][sel], mv[y][sel], mv[e][sel], ls="none",
+                           marker=style["marker"], color=style["color"], capsize=2, mfc=mfc,
+                           label=None if mfc else name)
+    for level in (1, 2):
+        right.axhline(level, color="k", ls="--", lw=0.7)
+    right.set(xlabel="T", ylabel="mean-variance exponent")
+    right.legend()
+
+
+def plot_contacts(ds: xr.Dataset, ax: Axes) -> None:
+    """The contact fraction of level-1 pairs against T, one series per rule and random."""
+    for i, rule in enumerate(ds["rule"].values):
+        ax.plot(ds["T"], ds["contact"].sel(rule=rule), **plotting.series(i), label=str(rule))
+    ax.set(xlabel="T", ylabel="contact fraction of level-1 pairs")
+    ax.legend()
