@@ -63,3 +63,36 @@ def test_series_differ_by_more_than_colour():
     styles = [plotting.series(i) for i in range(8)]
     assert len({(s["marker"], s["linestyle"]) for s in styles}) == 8
     assert len({s["color"] for s in styles}) == 8
+
+
+def random_clusters(rng, L=16, n=40):
+    """Label image of n clusters grown from random seeds (nearest seed on the torus)."""
+    seeds = rng.integers(0, L, size=(n, 2))
+    y, x = np.mgrid[:L, :L]
+    dy = np.abs(y[..., None] - seeds[:, 0])
+    dx = np.abs(x[..., None] - seeds[:, 1])
+    d = np.minimum(dy, L - dy) ** 2 + np.minimum(dx, L - dx) ** 2
+    return rng.permutation(1000)[np.argmin(d, axis=-1)]  # arbitrary label values
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_touching_clusters_get_different_colours(seed):
+    image = random_clusters(np.random.default_rng(seed))
+    colour = plotting.map_colors(image)
+    for axis in (0, 1):  # every edge of the torus
+        other, other_colour = np.roll(image, 1, axis), np.roll(colour, 1, axis)
+        assert np.all((image == other) == (colour == other_colour))
+    for label in np.unique(image):  # one colour per cluster
+        assert np.unique(colour[image == label]).size == 1
+
+
+def test_cluster_map_draws_one_border_per_differing_pixel_pair():
+    import matplotlib.pyplot as plt
+
+    image = np.repeat(np.repeat(np.arange(16).reshape(4, 4), 2, 0), 2, 1)  # 2x2 blocks
+    fig, ax = plt.subplots()
+    plotting.cluster_map(ax, image)
+    (lines,) = ax.collections
+    inner = 2 * 3 * 8  # 3 inner block boundaries per direction, 8 pixel edges each
+    assert len(lines.get_segments()) == inner
+    plt.close(fig)

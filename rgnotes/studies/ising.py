@@ -22,10 +22,12 @@ error for ``q = 0.1`` at level 0 (each replicate re-locates the crossing from re
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
 
+from rgnotes import plotting
 from rgnotes.coarse import coarse_grain
 from rgnotes.coarse.correlation import correlation_matrix
 from rgnotes.coarse.lattice import are_neighbours
@@ -41,6 +43,9 @@ from rgnotes.metrics import (
 )
 from rgnotes.simulators import ising
 from rgnotes.studies.core import Arrays, Study, Unit, describe
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 #: Coarse variables at the "top" level whose COD is recorded (the paper's coarse level).
 TOP_VARIABLES = 16
@@ -255,3 +260,105 @@ STUDY = Study(name="ising", version=1,
               description="2D Ising: mean-variance, activity, COD by rank, T_c, pairing rules",
               presets=PRESETS, units=units, compute=compute, to_dataset=to_dataset,
               finish=finish, verify_units=verify_units, summary=summary, rtol=1e-6)
+
+
+# ---- the chapter's figures: each draws one Dataset on the axes it is given -----------------
+
+def _mark_tc(ax: Axes, ds: xr.Dataset) -> None:
+    ax.axvline(ds.attrs["T_c_exact"], color="0.6", lw=0.8)
+
+
+def _by_size(ax: Axes, ds: xr.Dataset, y: str, err: str) -> None:
+    """``ds[y]`` against T with error bars ``ds[err]``, one series per lattice size."""
+    for i, L in enumerate(ds["L_scan"].values):
+        d = ds.sel(L=L)
+        ax.errorbar(ds["T"], d[y], d[err], capsize=0, label=f"L = {L}", **plotting.series(i))
+    _mark_tc(ax, ds)
+    ax.legend()
+
+
+def plot_mean_variance(ds: xr.Dataset, L: int, temperatures: list[float],
+                       axes: list[Axes]) -> None:
+    """Left: ``M2(K)`` at ``temperatures`` on the ``L`` lattice. Right: the exponent against
+    T for every lattice size, with regression errors (dashed at 1 and 2; grey: T_c)."""
+    left, right = axes
+    for i, T in enumerate(temperatures):
+        d = ds.sel(L=L, T=T)
+        left.loglog(d["K"], d["M2"], label=f"T = {T:g}", **plotting.series(i))
+    left.set(xlabel="cluster size K", ylabel="$M_2(K)$")
+    left.legend()
+    _by_size(right, ds, "alpha", "alpha_err")
+    for level in (1, 2):
+        right.axhline(level, color="k", ls="--", lw=0.7)
+    right.set(xlabel="T", ylabel="mean-variance exponent")
+
+
+def plot_activity(ds: xr.Dataset, L: int, temperatures: list[float], axes: list[Axes]) -> None:
+    """Left: ``P0(K)`` at ``temperatures`` on the ``L`` lattice (dotted: ``2^-K`` of
+    independent spins). Right: the activity exponent beta against T for every size."""
+    left, right = axes
+    for i, T in enumerate(temperatures):
+        d = ds[["K", "P0"]].sel(L=L, T=T)
+        d = d.where(d["P0"] > 0)
+        left.loglog(d["K"], d["P0"], label=f"T = {T:g}", **plotting.series(i))
+    K = 2.0 ** np.arange(8)
+    left.loglog(K, 0.5 ** K, "k:", lw=1)
+    left.set(xlabel="cluster size K", ylabel="$P_0(K)$", ylim=(1e-5, 1.5))
+    left.legend()
+    _by_size(right, ds, "beta", "beta_err")
+    right.axhline(1, color="k", ls="--", lw=0.7)
+    right.set(xlabel="T", ylabel=r"activity exponent $\beta$")
+
+
+def plot_cod(ds: xr.Dataset, L: int, temperatures: list[float], axes: list[Axes]) -> None:
+    """Cumulative COD against rank / n at ``temperatures`` on the ``L`` lattice: level 0
+    (left) and the level of 16 coarse variables (right); black: independent variables."""
+    for ax, var, n in zip(axes, ("cod", "cod_top"), (L**2, 16), strict=True):
+        for i, T in enumerate(temperatures):
+            inc = ds[var].sel(L=L, T=T).values[:n]
+            ax.plot(np.arange(1, n + 1) / n, np.cumsum(inc), lw=1, label=f"T = {T:g}",
+                    markevery=max(1, n // 8), **plotting.series(i))
+        ax.plot([0, 1], [0, 1], "k-", lw=0.8)
+        ax.set(xlabel="rank / n", ylabel="cumulative COD", title=f"{n} variables")
+    axes[0].legend()
+
+
+def plot_sq(ds: xr.Dataset, L: int, ax: Axes) -> None:
+    """``S_q`` against T on the ``L`` lattice: one colour and marker per scale, one line
+    style per ``q``."""
+    for i, scale in enumerate(ds["scale"].values):
+        style = plotting.series(3 * i)
+        for q, ls in zip(ds["q"].values, ("-", "--", ":"), strict=True):
+            ax.plot(ds["T"], ds["S_q"].sel(L_scan=L, scale=scale, q=q), ls=ls,
+                    color=style["color"], marker=style["marker"], markevery=2,
+                    label=f"{scale}, q = {q:g}")
+    _mark_tc(ax, ds)
+    ax.set(xlabel="T", ylabel="$S_q$")
+    ax.legend(fontsize=7, ncol=2)
+
+
+def plot_pairings(ds: xr.Dataset, L: int, axes: list[Axes]) -> None:
+    """Left: the exponent against T of every rule and of Kadanoff's blocks (black dashed).
+    Right: the fraction of level-1 pairs that are lattice neighbours; ``L`` lattice."""
+    left, right = axes
+    for i, rule in enumerate(ds["rule"].values):
+        style = plotting.series(i)
+        left.plot(ds["T"], ds["rule_alpha"].sel(L=L, rule=rule), label=str(rule), **style)
+        right.plot(ds["T"], ds["neighbours"].sel(L=L, rule=rule), label=str(rule), **style)
+    left.plot(ds["T"], ds["alpha_kadanoff"].sel(L=L), "k--", lw=1, label="Kadanoff blocks")
+    for ax, label in ((left, "mean-variance exponent"), (right, "level-1 pairs, neighbours")):
+        _mark_tc(ax, ds)
+        ax.set(xlabel="T", ylabel=label)
+        ax.legend()
+
+
+def plot_clusters(ds: xr.Dataset, L: int, axes: np.ndarray) -> None:
+    """The default rule's clusters on the ``L`` lattice drawn at the spins' positions: one
+    row per stored temperature, one column per stored level (``axes`` of that shape)."""
+    labels = ds["cluster_labels"].sel(rule="greedy", L=L).dropna("T", how="all")
+    for row, T in zip(axes, labels["T"].values, strict=True):
+        for col, (ax, k) in enumerate(zip(row, labels["cluster_level"].values, strict=True)):
+            image = labels.sel(T=T, cluster_level=k).values[: L**2].astype(int)
+            plotting.cluster_map(ax, image.reshape(L, L))
+            ax.set(ylabel=f"T = {T:g}" if col == 0 else "",
+                   title=f"level {k}: {2**k} spins" if T == labels["T"].values[0] else "")
