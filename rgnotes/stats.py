@@ -5,6 +5,22 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from rgnotes.coarse.correlation import validate_samples
+
+
+def validate_seed(seed: object, name: str = "seed") -> int | np.random.Generator | None:
+    """Check a seed: ``None`` (fresh entropy), a non-negative integer, or a
+    ``numpy.random.Generator`` (used as it is, and advanced). Returns it (an integer as
+    ``int``)."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{name} must be None, a non-negative integer or a "
+                        f"numpy.random.Generator, got {seed!r} ({type(seed).__name__})")
+    if seed < 0:
+        raise ValueError(f"{name} must be a non-negative integer, got {seed}")
+    return int(seed)
+
 
 def mean_and_error(x: NDArray[np.floating], axis: int = 0) -> tuple[NDArray, NDArray]:
     """Mean along ``axis`` and its standard error, for independent samples."""
@@ -101,10 +117,10 @@ def circular_shift_surrogate(X: NDArray[np.floating], seed: int | np.random.Gene
     "the same time series, independent of each other" against which collective behaviour of
     time series (e.g. p_hop of the particles of a glass) is measured.
     """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] < 2:
+    X = validate_samples(X)
+    if X.shape[0] < 2:
         raise ValueError(f"X must be (samples, variables) with >= 2 samples, got {X.shape}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(validate_seed(seed))
     m, d = X.shape
     rows = (np.arange(m)[:, None] + rng.integers(0, m, d)[None, :]) % m
     return np.take_along_axis(X, rows, axis=0)

@@ -107,7 +107,7 @@ def test_cached_hierarchy_is_reused_and_equals_a_fresh_one(field_data, tmp_path,
     def fail(*args, **kwargs):
         raise AssertionError("pairs were recomputed instead of read from the cache")
 
-    monkeypatch.setattr(H, "pair_from_correlation", fail)
+    monkeypatch.setattr(H, "_pair_level", fail)
     again = coarse_grain(field_data[:, :63], "greedy", cache_result=True)
     for a, b, c in zip(fresh.levels, first.levels, again.levels, strict=True):
         assert np.array_equal(a.pairs, b.pairs) and np.array_equal(a.pairs, c.pairs)

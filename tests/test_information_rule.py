@@ -213,7 +213,7 @@ def test_cached_information_hierarchy(tmp_path, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("pairs were recomputed instead of read from the cache")
 
-    monkeypatch.setattr(H, "information_pairs", fail)
+    monkeypatch.setattr(H, "_pair_level_data", fail)
     again = coarse_grain(X, "information", estimator="plugin", cache_result=True)
     for a, b, c in zip(fresh.levels, first.levels, again.levels, strict=True):
         assert np.array_equal(a.pairs, b.pairs) and np.array_equal(a.pairs, c.pairs)

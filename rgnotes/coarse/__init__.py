@@ -18,16 +18,25 @@ from rgnotes.coarse.covariance import (
     variance_preserving_weights,
 )
 from rgnotes.coarse.hierarchy import Hierarchy, Level, coarse_grain, coarse_grain_correlation
-from rgnotes.coarse.pairing import METHODS, pair, pair_from_correlation, projection_error
+from rgnotes.coarse.pairing import (
+    METHODS,
+    PairingOptions,
+    pair,
+    pair_from_correlation,
+    pairing_options,
+    projection_error,
+)
 
 __all__ = [
     "METHODS",
     "Hierarchy",
+    "PairingOptions",
     "Level",
     "coarse_grain",
     "coarse_grain_correlation",
     "pair",
     "pair_from_correlation",
+    "pairing_options",
     "projection_error",
     "adjacent_pairing",
     "coarse_covariance",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from rgnotes.coarse.correlation import validate_samples
+
 
 def majority_rule(spins: NDArray[np.integer], b: int = 2) -> NDArray[np.int8]:
     """Replace each ``b x b`` block of ``±1`` spins by the sign of its sum; ties go up (``+1``).
@@ -35,7 +37,8 @@ def majority_rule(spins: NDArray[np.integer], b: int = 2) -> NDArray[np.int8]:
 def neighbour_correlation(spins: NDArray[np.integer]) -> NDArray[np.float64]:
     """Mean nearest-neighbour product ``<s_i s_j>`` of each periodic configuration ``(n, L, L)``
     (both lattice directions): ``(n,)``."""
-    s = np.asarray(spins, dtype=np.float64)
+    s = np.asarray(spins)
     if s.ndim != 3:
         raise ValueError(f"spins must be (n, L, L), got shape {s.shape}")
+    s = validate_samples(s.reshape(s.shape[0], -1), "spins").reshape(s.shape)
     return 0.5 * (s * np.roll(s, 1, axis=1) + s * np.roll(s, 1, axis=2)).mean(axis=(1, 2))

@@ -54,16 +54,89 @@ def validate_data(X: ArrayLike) -> NDArray[np.float64]:
     return X
 
 
+#: Absolute tolerance of the checks of a correlation matrix (symmetry, unit diagonal, |r| <= 1):
+#: matrices computed in float64 from data meet them by many orders of magnitude.
+MATRIX_ATOL = 1e-8
+
+
+def validate_correlation(M: ArrayLike, name: str = "M", covariance: bool = False,
+                         min_size: int = 2) -> NDArray[np.float64]:
+    """Check a correlation matrix ``(d, d)``: square, at least ``min_size`` variables, real,
+    finite, symmetric, unit diagonal and ``|r| <= 1`` (each within :data:`MATRIX_ATOL`).
+    Returns it as float64, exactly symmetric with an exact unit diagonal.
+
+    With ``covariance=True`` a covariance matrix is accepted instead: a positive diagonal and
+    ``|C_ij| <= sqrt(C_ii C_jj)`` (Cauchy-Schwarz); it is returned symmetrised, not
+    normalised. Positive semi-definiteness is not checked (it costs an eigendecomposition).
+    """
+    M = np.asarray(M)
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        raise ValueError(f"{name} must be a square matrix, got shape {M.shape}")
+    if M.shape[0] < min_size:
+        raise ValueError(f"{name} must describe at least {min_size} variables, got "
+                         f"{M.shape[0]}")
+    if M.dtype != bool and (not np.issubdtype(M.dtype, np.number)
+                            or np.issubdtype(M.dtype, np.complexfloating)):
+        raise TypeError(f"{name} must hold real numbers, got dtype {M.dtype}")
+    M = M.astype(np.float64)
+    bad = np.flatnonzero(~np.all(np.isfinite(M), axis=0))
+    if bad.size:
+        raise ValueError(f"{name} has NaN or infinite entries in columns {_columns(bad)}")
+    diag = np.diag(M).copy()
+    scale = np.sqrt(np.abs(np.outer(diag, diag))) if covariance else 1.0
+    asym = np.abs(M - M.T) > MATRIX_ATOL * np.maximum(scale, 1e-300)
+    if asym.any():
+        i, j = np.argwhere(asym)[0]
+        raise ValueError(f"{name} must be symmetric: {name}[{i}, {j}] = {M[i, j]:.6g} but "
+                         f"{name}[{j}, {i}] = {M[j, i]:.6g}")
+    if covariance:
+        zero = np.flatnonzero(diag <= 0)
+        if zero.size:
+            raise ValueError(f"{name} has zero-variance (or negative-variance) variables "
+                             f"{_columns(zero)}")
+    elif np.any(np.abs(diag - 1.0) > MATRIX_ATOL):
+        k = int(np.argmax(np.abs(diag - 1.0)))
+        raise ValueError(f"{name} must be a correlation matrix with unit diagonal, but "
+                         f"{name}[{k}, {k}] = {diag[k]:.6g} (a covariance? divide by the "
+                         f"standard deviations, or use a function that accepts one)")
+    M = (M + M.T) / 2
+    over = np.abs(M) > scale * (1.0 + MATRIX_ATOL)
+    if over.any():
+        i, j = np.argwhere(over)[0]
+        what = ("|C_ij| <= sqrt(C_ii C_jj) (Cauchy-Schwarz)" if covariance
+                else "correlations between -1 and 1")
+        raise ValueError(f"{name} must hold {what}: {name}[{i}, {j}] = {M[i, j]:.6g}")
+    if not covariance:
+        np.fill_diagonal(M, 1.0)
+    return M
+
+
 def standardize(X: ArrayLike) -> NDArray[np.float64]:
-    """Columns of validated ``X`` shifted to mean 0 and scaled to unit (population) variance."""
-    X = validate_data(X)
-    Z = X - X.mean(axis=0)
+    """Columns of ``X`` ``(m, d)``, validated (:func:`validate_data`), shifted to mean 0 and
+    scaled to unit (population) variance."""
+    return standardize_validated(validate_data(X))
+
+
+def standardize_validated(X: NDArray[np.float64]) -> NDArray[np.float64]:
+    """:func:`standardize` of data already validated. Each column is first brought to
+    magnitude about 1 by a power of two (exact: no rounding), so that neither the mean nor
+    the squares overflow or underflow at any scale a float64 holds (a column times ``1e200``
+    or ``1e-170`` gives the same result)."""
+    _, exponent = np.frexp(np.max(np.abs(X), axis=0))
+    A = np.ldexp(X, -exponent)
+    Z = A - A.mean(axis=0)
     return Z / np.sqrt(np.mean(Z**2, axis=0))
 
 
 def correlation_matrix(X: ArrayLike) -> NDArray[np.float64]:
     """The ``(d, d)`` correlation matrix of validated data ``(m, d)`` (unit diagonal exactly)."""
-    Z = standardize(X)
+    return correlation_of_standardized(standardize(X))
+
+
+def correlation_of_standardized(Z: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The correlation matrix of already standardized columns ``Z`` ``(m, d)``: ``Z^T Z / m``,
+    exactly symmetric with an exact unit diagonal."""
     M = Z.T @ Z / Z.shape[0]
+    M = (M + M.T) / 2
     np.fill_diagonal(M, 1.0)
     return M

@@ -16,22 +16,32 @@ analysis of cluster *sums* uses :meth:`Hierarchy.clusters` with the original dat
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rgnotes import cache
-from rgnotes.coarse.correlation import correlation_matrix, standardize
+from rgnotes.coarse import information_rule
+from rgnotes.coarse.correlation import (
+    correlation_of_standardized,
+    standardize_validated,
+    validate_correlation,
+    validate_data,
+)
 from rgnotes.coarse.covariance import (
     coarse_covariance,
     pairing_matrix,
     variance_preserving_weights,
 )
-from rgnotes.coarse.information_rule import information_pairs, merge_data, validate_options
+from rgnotes.coarse.information_rule import merge_data
 from rgnotes.coarse.pairing import (
     DEFAULT_METHOD,
-    pair_from_correlation,
+    PairingOptions,
+    needs_data,
+    pair_validated,
+    pairing_options,
     projection_error_from_correlation,
 )
 
@@ -137,86 +147,83 @@ def _level_one_up(M: NDArray[np.float64], labels: NDArray[np.intp],
 
 
 def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None = None,
-                 seed: int | None = None, block: int = 64, cache_result: bool = False,
-                 beta: float = 1.0, estimator: str = "gaussian", **options) -> Hierarchy:
+                 seed: int | np.random.Generator | None = None, block: int = 64,
+                 cache_result: bool = False, **options: Any) -> Hierarchy:
     """Coarse-grain the columns of ``X`` ``(m, d)`` level after level.
 
     Args:
         X: data, samples along axis 0 (validated: finite, no constant column, ``d >= 2``).
         method: pairing method (see :mod:`rgnotes.coarse.pairing`).
         levels: number of pairing steps; default: until one variable remains.
-        seed: for ``method="random"`` (each level gets its own stream).
+        seed: for ``method="random"`` (each level gets its own stream): an integer or a
+            ``numpy.random.Generator``.
         block: delayed updates folded at once (speed only).
         cache_result: store the pairs of every level under :func:`rgnotes.cache.cache_dir`,
             keyed by a hash of the correlation matrix, the method, ``levels`` and ``seed``, and
             reuse them when the same data are coarse-grained again (for long runs that must
-            resume; the levels are rebuilt from the stored pairs in ``O(d^2)`` each).
-        beta, estimator, options: of ``method="information"``
-            (:mod:`rgnotes.coarse.information_rule`). With ``estimator="gaussian"`` every level
-            is paired from its correlation matrix; with ``"plugin"`` or ``"binned"`` from its
-            data, the pair *sums* of the level below (``x_a + x_b`` of the raw data, so spins
-            stay integers), i.e. the cluster sums of the original variables. The levels'
-            ``correlation``, ``weights`` and ``error`` describe, as for every method, the sums
-            of the *standardized* variables (the same for variables of equal variance).
+            resume; the levels are rebuilt from the stored pairs in ``O(d^2)`` each). Needs an
+            integer ``seed`` (or none), not a generator.
+        options: of ``method="information"`` only (``beta``, ``estimator``, ...;
+            :mod:`rgnotes.coarse.information_rule`); an error with any other method. With
+            ``estimator="gaussian"`` every level is paired from its correlation matrix; with
+            ``"plugin"`` or ``"binned"`` from its data, the pair *sums* of the level below
+            (``x_a + x_b`` of the raw data, so spins stay integers), i.e. the cluster sums of
+            the original variables. The levels' ``correlation``, ``weights`` and ``error``
+            describe, as for every method, the sums of the *standardized* variables (the same
+            for variables of equal variance).
     """
-    Z = standardize(X)
-    info = None
-    if method == "information":
-        validate_options(beta, estimator, **options)
-        info = dict(beta=beta, estimator=estimator, **options)
-        if estimator != "gaussian":
-            info["raw"] = np.asarray(X)
-    return _build(correlation_matrix(Z), method, levels, seed, block, Z, cache_result, info)
+    opts = pairing_options(method, seed, block, **options)
+    X = validate_data(X)
+    Z = standardize_validated(X)
+    raw = X if opts.information.get("estimator", "gaussian") != "gaussian" else None
+    return _build(correlation_of_standardized(Z), opts, levels, Z, cache_result, raw)
 
 
 def coarse_grain_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
-                             levels: int | None = None, seed: int | None = None,
-                             block: int = 64, cache_result: bool = False, beta: float = 1.0,
-                             estimator: str = "gaussian", **options) -> Hierarchy:
-    """:func:`coarse_grain` from a correlation matrix ``(d, d)`` (e.g. an exact covariance);
-    ``method="information"`` only with ``estimator="gaussian"``."""
-    info = None
-    if method == "information":
-        validate_options(beta, estimator, **options)
-        if estimator != "gaussian":
-            raise ValueError(f"estimator {estimator!r} needs the data, not only a correlation "
-                             f"matrix: call coarse_grain(X, ...)")
-        info = dict(beta=beta, estimator=estimator, **options)
-    M = np.asarray(M, dtype=np.float64)
-    if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] < 2:
-        raise ValueError(f"M must be a square matrix of >= 2 variables, got shape {M.shape}")
-    if not np.all(np.isfinite(M)):
-        raise ValueError("M has NaN or infinite entries")
-    sd = np.sqrt(np.diag(M))
-    if np.any(sd <= 0):
-        raise ValueError(f"M has zero-variance variables {np.flatnonzero(sd <= 0)[:10].tolist()}")
-    return _build(M / np.outer(sd, sd), method, levels, seed, block, None, cache_result, info)
+                             levels: int | None = None,
+                             seed: int | np.random.Generator | None = None, block: int = 64,
+                             cache_result: bool = False, **options: Any) -> Hierarchy:
+    """:func:`coarse_grain` from a correlation or covariance matrix ``(d, d)`` (e.g. an exact
+    covariance, normalised here; validated by
+    :func:`rgnotes.coarse.correlation.validate_correlation`); ``method="information"`` only
+    with ``estimator="gaussian"``."""
+    opts = pairing_options(method, seed, block, **options)
+    needs_data(opts, "coarse_grain(X, ...)")
+    C = validate_correlation(M, covariance=True)
+    sd = np.sqrt(np.diag(C))
+    M = C / np.outer(sd, sd)
+    np.fill_diagonal(M, 1.0)
+    return _build(M, opts, levels, None, cache_result, None)
 
 
 _CACHE_NAME = "hierarchy"
 _CACHE_VERSION = 2  # bump when a pairing rule changes its output
 
 
-def _pairs_of_levels(M: NDArray[np.float64], method: str, levels: int, seed: int | None,
-                     block: int, cache_result: bool, info: dict | None = None
+def _level_seeds(seed: int | np.random.Generator | None, levels: int) -> list:
+    """One seed per level: integers spawned from an integer seed, child generators of a
+    generator, ``None`` for none."""
+    if seed is None:
+        return [None] * levels
+    if isinstance(seed, np.random.Generator):
+        return seed.spawn(levels)
+    return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(seed).spawn(levels)]
+
+
+def _pairs_of_levels(M: NDArray[np.float64], opts: PairingOptions, levels: int,
+                     cache_result: bool, raw: NDArray[np.float64] | None = None
                      ) -> list[NDArray[np.intp]]:
     """The pairs of levels 1..``levels``, computed level by level (or read from the cache).
-    ``info``: the options of ``method="information"``, with the raw data under ``"raw"`` for
-    the estimators that pair from data."""
-    seeds = np.random.SeedSequence(seed).spawn(levels) if seed is not None else [None] * levels
-    info = dict(info or {})
-    raw = info.pop("raw", None)
+    ``raw``: the data, for the estimators of the information rule that pair from data."""
+    seeds = _level_seeds(opts.seed, levels)
 
     def compute() -> dict[str, NDArray[np.intp]]:
         out, C, data = {}, M, raw
         for k in range(levels):
-            level_seed = None if seeds[k] is None else int(seeds[k].generate_state(1)[0])
-            if method != "information":
-                pairs = pair_from_correlation(C, method, seed=level_seed, block=block)
-            elif data is None:
-                pairs = information_pairs(M=C, **info)
+            if data is None:
+                pairs = _pair_level(C, replace(opts, seed=seeds[k]))
             else:
-                pairs = information_pairs(data, **info)
+                pairs = _pair_level_data(data, opts)
                 data = merge_data(data, pairs)
             out[f"pairs_{k + 1}"] = pairs
             C = coarse_covariance(C, pairs, variance_preserving_weights(C, pairs))
@@ -226,11 +233,14 @@ def _pairs_of_levels(M: NDArray[np.float64], method: str, levels: int, seed: int
     if not cache_result:
         stored = compute()
     else:
+        if isinstance(opts.seed, np.random.Generator):
+            raise ValueError("cache_result needs an integer seed (or none): a "
+                             "numpy.random.Generator cannot key the cache")
         params = {"correlation_sha256": hashlib.sha256(np.ascontiguousarray(M).tobytes())
-                  .hexdigest(), "d": int(M.shape[0]), "method": method, "levels": int(levels),
-                  "seed": seed, "version": _CACHE_VERSION}
-        if method == "information":
-            params["information"] = {k: v for k, v in sorted(info.items())}
+                  .hexdigest(), "d": int(M.shape[0]), "method": opts.method,
+                  "levels": int(levels), "seed": opts.seed, "version": _CACHE_VERSION}
+        if opts.method == "information":
+            params["information"] = {k: v for k, v in sorted(opts.information.items())}
             if raw is not None:
                 params["raw_sha256"] = hashlib.sha256(
                     np.ascontiguousarray(raw, dtype=np.float64).tobytes()).hexdigest()
@@ -241,17 +251,32 @@ def _pairs_of_levels(M: NDArray[np.float64], method: str, levels: int, seed: int
     return [np.asarray(stored[f"pairs_{k + 1}"], dtype=np.intp) for k in range(levels)]
 
 
-def _build(M, method, levels, seed, block, data, cache_result, info=None):
+def _pair_level(C: NDArray[np.float64], opts: PairingOptions) -> NDArray[np.intp]:
+    """One level's pairs from its correlation matrix."""
+    return pair_validated(C, opts)
+
+
+def _pair_level_data(data: NDArray[np.float64], opts: PairingOptions) -> NDArray[np.intp]:
+    """One level's pairs of the information rule from its data (the cluster sums)."""
+    return information_rule.pairs_from_options(data, None, opts.information)
+
+
+def _build(M, opts, levels, data, cache_result, raw):
     d = M.shape[0]
     max_levels = int(np.ceil(np.log2(d)))
     if levels is None:
         levels = max_levels
-    if int(levels) != levels or not 0 <= levels <= max_levels:
+    if (isinstance(levels, (bool, np.bool_))
+            or not isinstance(levels, (int, float, np.integer, np.floating))
+            or not np.isfinite(levels) or int(levels) != levels
+            or not 0 <= levels <= max_levels):
         raise ValueError(f"levels must be an integer in [0, {max_levels}] for d = {d}, "
-                         f"got {levels}")
+                         f"got {levels!r}")
+    if not isinstance(cache_result, (bool, np.bool_)):
+        raise TypeError(f"cache_result must be True or False, got {cache_result!r}")
     labels = np.arange(d)
     out = [Level(pairs=np.empty((0, 2), dtype=np.intp), weights=np.empty(0), labels=labels,
                  correlation=M, error=0.0)]
-    for pairs in _pairs_of_levels(M, method, int(levels), seed, block, cache_result, info):
+    for pairs in _pairs_of_levels(M, opts, int(levels), bool(cache_result), raw):
         out.append(_level_one_up(out[-1].correlation, out[-1].labels, pairs))
-    return Hierarchy(levels=out, method=method, data=data)
+    return Hierarchy(levels=out, method=opts.method, data=data)

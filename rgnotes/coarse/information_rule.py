@@ -57,11 +57,12 @@ all pairs (one matrix product of one-hot codes, ``q`` symbols); the greedy match
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rgnotes.coarse.correlation import correlation_matrix, standardize
+from rgnotes.coarse.correlation import correlation_matrix, standardize, validate_correlation
 from rgnotes.coarse.matching import greedy_matching
 from rgnotes.information.discrete import (
     CORRECTIONS,
@@ -102,35 +103,59 @@ class InformationTerms:
         return self.compression - self.beta * self.relevance
 
 
-def validate_options(beta: float, estimator: str, relevance: str = "gaussian",
-                     noise: float | None = None, bins: int = 4, n_neighbours: int = 2,
-                     correction: str | None = "miller-madow", compression: str = "rate",
-                     **unknown) -> None:
-    """Raise ``ValueError`` naming the first invalid option of the information rule."""
+#: The options of the information rule and their defaults.
+OPTION_DEFAULTS: dict[str, Any] = dict(beta=1.0, estimator="gaussian", relevance="gaussian",
+                                       noise=None, bins=4, n_neighbours=2,
+                                       correction="miller-madow", compression="rate")
+
+
+def _real(name: str, value: object) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer,
+                                                                       np.floating)):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    return float(value)
+
+
+def _integer(name: str, value: object, least: int) -> int:
+    if (isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer))
+            or value < least):
+        raise ValueError(f"{name} must be an integer >= {least}, got {value!r}")
+    return int(value)
+
+
+def validate_options(**options: Any) -> dict[str, Any]:
+    """The information rule's ``options`` (names of :data:`OPTION_DEFAULTS`) completed with
+    their defaults and checked; raises ``ValueError``/``TypeError`` naming the unknown options
+    or the first invalid one."""
+    unknown = sorted(set(options) - set(OPTION_DEFAULTS))
     if unknown:
-        raise ValueError(f"unknown options of the information rule: {sorted(unknown)}; "
-                         f"valid: relevance, noise, bins, n_neighbours, correction, "
-                         f"compression")
-    if compression not in COMPRESSIONS:
-        raise ValueError(f"unknown compression term {compression!r}; choose one of "
+        raise ValueError(f"unknown options of the information rule: {unknown}; valid: "
+                         f"{', '.join(OPTION_DEFAULTS)}")
+    o = {**OPTION_DEFAULTS, **options}
+    if o["compression"] not in COMPRESSIONS:
+        raise ValueError(f"unknown compression term {o['compression']!r}; choose one of "
                          f"{COMPRESSIONS}")
+    beta = _real("beta", o["beta"])
     if not np.isfinite(beta) or beta < 0:
         raise ValueError(f"beta weighs the preserved information and must be finite and >= 0, "
                          f"got {beta}")
-    if estimator not in ESTIMATORS:
-        raise ValueError(f"unknown estimator {estimator!r}; choose one of {ESTIMATORS}")
-    if relevance not in RELEVANCES:
-        raise ValueError(f"unknown relevance estimate {relevance!r}; choose one of "
+    if o["estimator"] not in ESTIMATORS:
+        raise ValueError(f"unknown estimator {o['estimator']!r}; choose one of {ESTIMATORS}")
+    if o["relevance"] not in RELEVANCES:
+        raise ValueError(f"unknown relevance estimate {o['relevance']!r}; choose one of "
                          f"{RELEVANCES}")
-    if noise is not None and (not np.isfinite(noise) or noise <= 0):
-        raise ValueError(f"noise is a variance and must be positive (or None for the "
-                         f"optimal noise), got {noise}")
-    if int(bins) != bins or bins < 2:
-        raise ValueError(f"bins must be an integer >= 2, got {bins}")
-    if int(n_neighbours) != n_neighbours or n_neighbours < 1:
-        raise ValueError(f"n_neighbours must be a positive integer, got {n_neighbours}")
-    if correction not in CORRECTIONS:
-        raise ValueError(f"unknown bias correction {correction!r}; choose one of {CORRECTIONS}")
+    if o["noise"] is not None:
+        noise = _real("noise", o["noise"])
+        if not np.isfinite(noise) or noise <= 0:
+            raise ValueError(f"noise is a variance and must be positive (or None for the "
+                             f"optimal noise), got {noise}")
+        o["noise"] = noise
+    if o["correction"] not in CORRECTIONS:
+        raise ValueError(f"unknown bias correction {o['correction']!r}; choose one of "
+                         f"{CORRECTIONS}")
+    o.update(beta=beta, bins=_integer("bins", o["bins"], 2),
+             n_neighbours=_integer("n_neighbours", o["n_neighbours"], 1))
+    return o
 
 
 def conditional_r2(M: ArrayLike) -> NDArray[np.float64]:
@@ -160,8 +185,12 @@ def gaussian_terms(M: ArrayLike, beta: float = 1.0, noise: float | None = None,
     """Both terms for every pair from a correlation matrix ``M``, with the noisy merge of
     variance ``noise`` (or the bottleneck's optimal noise when ``None``); see the module
     docstring."""
-    validate_options(beta, "gaussian", noise=noise, compression=compression)
-    M = np.asarray(M, dtype=np.float64)
+    o = validate_options(beta=beta, noise=noise, compression=compression)
+    return _gaussian_terms(validate_correlation(M), o["beta"], o["noise"], o["compression"])
+
+
+def _gaussian_terms(M: NDArray[np.float64], beta: float, noise: float | None,
+                    compression: str) -> InformationTerms:
     S = 2.0 * (1.0 + M)
     r2 = conditional_r2(M)
     if compression == "loss":
@@ -271,8 +300,14 @@ def discrete_terms(X: ArrayLike, beta: float = 1.0, relevance: str = "gaussian",
     """Both terms for every pair of columns of discrete data ``X`` ``(m, d)``:
     compression ``H(x_a + x_b)`` (``"rate"``) or ``H(x_a, x_b) - H(x_a + x_b)``
     (``"loss"``), plug-in, and the chosen relevance estimate."""
-    validate_options(beta, "plugin", relevance, n_neighbours=n_neighbours,
-                     correction=correction, compression=compression)
+    o = validate_options(beta=beta, relevance=relevance, n_neighbours=n_neighbours,
+                         correction=correction, compression=compression)
+    return _discrete_terms(X, o["beta"], o["relevance"], o["n_neighbours"], o["correction"],
+                           o["compression"])
+
+
+def _discrete_terms(X: ArrayLike, beta: float, relevance: str, n_neighbours: int,
+                    correction: str | None, compression: str) -> InformationTerms:
     codes, alphabet = validate_discrete(X, MAX_MERGED_ALPHABET)
     if codes.ndim != 2:
         raise ValueError("X must be (samples, variables)")
@@ -298,33 +333,58 @@ def information_terms(X: ArrayLike | None = None, M: ArrayLike | None = None,
                       compression: str = "rate") -> InformationTerms:
     """The objective's terms for every pair, from data ``X`` ``(m, d)`` or (estimator
     ``"gaussian"`` only) a correlation matrix ``M`` ``(d, d)``."""
-    validate_options(beta, estimator, relevance, noise, bins, n_neighbours, correction,
-                     compression)
-    if estimator == "gaussian":
-        if M is None:
-            if X is None:
-                raise ValueError("give data X or a correlation matrix M")
-            M = correlation_matrix(X)
-        return gaussian_terms(M, beta, noise, compression)
-    if X is None:
-        raise ValueError(f"estimator {estimator!r} needs the data X, not only correlations")
-    if estimator == "binned":
-        Xv = np.asarray(X)
-        if Xv.ndim != 2:
-            raise ValueError(f"X must be (samples, variables), got shape {Xv.shape}")
-        if bins > min(MAX_ALPHABET, Xv.shape[0]):
-            raise ValueError(f"bins = {bins} must not exceed the number of samples or "
-                             f"{MAX_ALPHABET}")
-        X = quantile_bins(standardize(Xv), bins)
-    return discrete_terms(X, beta, relevance, n_neighbours, correction, compression)
+    o = validate_options(beta=beta, estimator=estimator, relevance=relevance, noise=noise,
+                         bins=bins, n_neighbours=n_neighbours, correction=correction,
+                         compression=compression)
+    X, M = _validate_inputs(X, M, o["estimator"])
+    return _terms(X, M, o)
 
 
-def information_pairs(X: ArrayLike | None = None, M: ArrayLike | None = None, **options
+def information_pairs(X: ArrayLike | None = None, M: ArrayLike | None = None, **options: Any
                       ) -> NDArray[np.intp]:
     """One step of the information rule: :func:`information_terms` then
     :func:`rgnotes.coarse.matching.greedy_matching`. ``options`` as for
     :func:`information_terms`."""
-    return greedy_matching(information_terms(X, M, **options).cost)
+    o = validate_options(**options)
+    X, M = _validate_inputs(X, M, o["estimator"])
+    return pairs_from_options(X, M, o)
+
+
+def _validate_inputs(X, M, estimator):
+    """Data and correlation matrix for :func:`_terms`: the Gaussian estimator takes ``M`` (or
+    computes it from ``X``), the others the data ``X``."""
+    if estimator == "gaussian":
+        if M is not None:
+            return None, validate_correlation(M)
+        if X is None:
+            raise ValueError("give data X or a correlation matrix M")
+        return None, correlation_matrix(X)
+    if X is None:
+        raise ValueError(f"estimator {estimator!r} needs the data X, not only correlations")
+    Xv = np.asarray(X)
+    if Xv.ndim != 2:
+        raise ValueError(f"X must be (samples, variables), got shape {Xv.shape}")
+    return Xv, None
+
+
+def pairs_from_options(X: NDArray | None, M: NDArray[np.float64] | None,
+                       options: dict[str, Any]) -> NDArray[np.intp]:
+    """:func:`information_pairs` with options already completed by :func:`validate_options`
+    and inputs already validated (``M`` for the Gaussian estimator, else ``X``): how the
+    pairing and the hierarchy, which validate at their own door, call the rule."""
+    return greedy_matching(_terms(X, M, options).cost)
+
+
+def _terms(X, M, o):
+    if o["estimator"] == "gaussian":
+        return _gaussian_terms(M, o["beta"], o["noise"], o["compression"])
+    if o["estimator"] == "binned":
+        if o["bins"] > min(MAX_ALPHABET, X.shape[0]):
+            raise ValueError(f"bins = {o['bins']} must not exceed the number of samples or "
+                             f"{MAX_ALPHABET}")
+        X = quantile_bins(standardize(X), o["bins"])
+    return _discrete_terms(X, o["beta"], o["relevance"], o["n_neighbours"], o["correction"],
+                           o["compression"])
 
 
 def merge_data(X: ArrayLike, pairs: ArrayLike) -> NDArray[np.float64]:

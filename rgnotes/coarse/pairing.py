@@ -28,6 +28,11 @@ Methods (``pair(X, method=...)``):
   :mod:`rgnotes.coarse.information_rule`; options ``beta``, ``estimator`` and the rest passed
   as keywords).
 
+Options are checked once, at the public boundary (:func:`pairing_options`, which also serves
+:func:`rgnotes.coarse.hierarchy.coarse_grain`): an unknown name, or an option of the
+information rule given to another method, is an error naming it. Correlation matrices are
+checked by :func:`rgnotes.coarse.correlation.validate_correlation`.
+
 Conventions: the coarse variable of a pair is always ``x_a + x_b``, also for negatively
 correlated variables (a pair with ``M_ab = -1`` has a zero coarse variable and gains nothing);
 a candidate whose feature adds no new direction (``e^T B e`` below
@@ -44,15 +49,25 @@ Cost: ``"stepwise"`` is ``O(d^3)`` with the constant of a few matrix products (o
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import cho_factor, cho_solve
 
-from rgnotes.coarse.correlation import correlation_matrix, standardize
+from rgnotes.coarse import information_rule as rule
+from rgnotes.coarse.correlation import (
+    correlation_of_standardized,
+    standardize,
+    standardize_validated,
+    validate_correlation,
+    validate_data,
+)
 from rgnotes.coarse.covariance import validate_pairs
-from rgnotes.coarse.information_rule import information_pairs, validate_options
 from rgnotes.coarse.matching import greedy_matching
 from rgnotes.coarse.residuals import Residuals, best_candidate
+from rgnotes.stats import validate_seed
 
 METHODS = ("greedy", "stepwise", "correlation", "random", "exhaustive", "information")
 DEFAULT_METHOD = "greedy"
@@ -121,43 +136,104 @@ def _errors_batch(M, M2, pairings):
 
 # ---- the methods ----------------------------------------------------------------------------
 
-def pair(X: ArrayLike, method: str = DEFAULT_METHOD, seed: int | None = None,
-         block: int = 64, beta: float = 1.0, estimator: str = "gaussian",
-         **options) -> NDArray[np.intp]:
+@dataclass(frozen=True)
+class PairingOptions:
+    """The validated options of a pairing rule (made by :func:`pairing_options`, the one place
+    they are checked; the functions inside trust them).
+
+    Attributes:
+        method: one of :data:`METHODS`.
+        seed: ``None``, a non-negative ``int`` or a ``numpy.random.Generator`` (used by
+            ``"random"`` only).
+        block: delayed updates folded at once (speed only).
+        information: the complete options of ``method="information"``
+            (:func:`rgnotes.coarse.information_rule.validate_options`); empty otherwise.
+    """
+
+    method: str
+    seed: int | np.random.Generator | None
+    block: int
+    information: dict[str, Any]
+
+
+def pairing_options(method: str = DEFAULT_METHOD, seed: int | np.random.Generator | None = None,
+                    block: int = 64, **options: Any) -> PairingOptions:
+    """Check the options of :func:`pair` and return them as :class:`PairingOptions`.
+
+    ``options`` are those of ``method="information"`` (``beta``, ``estimator``,
+    ``relevance``, ``noise``, ``bins``, ``n_neighbours``, ``correction``, ``compression``);
+    with any other method they are an error, as is any unknown name, so that a misspelled
+    or misplaced option is never silently ignored."""
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string, one of {METHODS}; got {method!r}")
+    if method not in METHODS:
+        raise ValueError(f"unknown pairing method {method!r}; choose one of {METHODS}")
+    seed = validate_seed(seed)
+    if isinstance(block, (bool, np.bool_)) or not isinstance(block, (int, np.integer)) \
+            or block < 1:
+        raise ValueError(f"block must be a positive integer, got {block!r}")
+    if method == "information":
+        info = rule.validate_options(**options)
+    elif options:
+        known = sorted(set(options) & set(rule.OPTION_DEFAULTS))
+        unknown = sorted(set(options) - set(rule.OPTION_DEFAULTS))
+        if unknown:
+            raise TypeError(f"unknown option(s) {unknown} of method {method!r}")
+        raise ValueError(f"option(s) {known} apply only to method='information', not to "
+                         f"method {method!r}")
+    else:
+        info = {}
+    return PairingOptions(method=method, seed=seed, block=int(block), information=info)
+
+
+def pair(X: ArrayLike, method: str = DEFAULT_METHOD,
+         seed: int | np.random.Generator | None = None, block: int = 64, **options: Any
+         ) -> NDArray[np.intp]:
     """One coarse-graining step's pairing of the columns of ``X`` ``(m, d)``.
 
-    Returns ``(ceil(d/2), 2)`` ints (see the module docstring). ``seed`` is used by
-    ``"random"``; ``block`` is the number of delayed updates folded at once (speed only).
-    ``beta``, ``estimator`` and ``options`` (``relevance``, ``noise``, ``bins``,
-    ``n_neighbours``, ``correction``) are those of ``method="information"``
-    (:func:`rgnotes.coarse.information_rule.information_terms`).
+    Returns ``(ceil(d/2), 2)`` ints (see the module docstring). ``seed`` (an integer or a
+    ``numpy.random.Generator``) is used by ``"random"``; ``block`` is the number of delayed
+    updates folded at once (speed only). ``options`` (``beta``, ``estimator``,
+    ``relevance``, ``noise``, ``bins``, ``n_neighbours``, ``correction``, ``compression``)
+    are those of ``method="information"``
+    (:func:`rgnotes.coarse.information_rule.information_terms`) and an error with any other
+    method (:func:`pairing_options`).
     """
-    if method == "information":
-        validate_options(beta, estimator, **options)
-        Z = standardize(X)  # validates: finite, no constant column
-        if estimator == "gaussian":
-            return information_pairs(M=correlation_matrix(Z), beta=beta,
-                                     estimator=estimator, **options)
-        return information_pairs(X, beta=beta, estimator=estimator, **options)
-    return pair_from_correlation(correlation_matrix(X), method, seed=seed, block=block)
+    opts = pairing_options(method, seed, block, **options)
+    X = validate_data(X)  # finite, no constant column
+    if opts.method == "information" and opts.information["estimator"] != "gaussian":
+        return rule.pairs_from_options(X, None, opts.information)
+    return pair_validated(correlation_of_standardized(standardize_validated(X)), opts)
 
 
-def pair_from_correlation(M: ArrayLike, method: str = DEFAULT_METHOD, seed: int | None = None,
-                          block: int = 64, beta: float = 1.0, estimator: str = "gaussian",
-                          **options) -> NDArray[np.intp]:
+def pair_from_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
+                          seed: int | np.random.Generator | None = None, block: int = 64,
+                          **options: Any) -> NDArray[np.intp]:
     """:func:`pair` from a ``(d, d)`` correlation matrix (how the levels above the first are
-    paired, without touching the data again). ``method="information"`` works from a
-    correlation matrix only with ``estimator="gaussian"``."""
-    M = np.asarray(M, dtype=np.float64)
-    if M.ndim != 2 or M.shape[0] != M.shape[1] or M.shape[0] < 2:
-        raise ValueError(f"M must be a square correlation matrix of >= 2 variables, "
-                         f"got shape {M.shape}")
+    paired, without touching the data again), validated by
+    :func:`rgnotes.coarse.correlation.validate_correlation` (a covariance is refused).
+    ``method="information"`` works from a correlation matrix only with
+    ``estimator="gaussian"``."""
+    opts = pairing_options(method, seed, block, **options)
+    needs_data(opts, "pair(X, ...) or coarse_grain(X, ...)")
+    return pair_validated(validate_correlation(M), opts)
+
+
+def needs_data(opts: PairingOptions, instead: str) -> None:
+    """Refuse an estimator of the information rule that needs the data when only a
+    correlation matrix is given."""
+    estimator = opts.information.get("estimator", "gaussian")
+    if estimator != "gaussian":
+        raise ValueError(f"estimator {estimator!r} needs the data, not only a correlation "
+                         f"matrix: call {instead}")
+
+
+def pair_validated(M: NDArray[np.float64], opts: PairingOptions) -> NDArray[np.intp]:
+    """The pairing of a validated correlation matrix ``M`` ``(d, d)`` with validated options:
+    the common inside of :func:`pair`, :func:`pair_from_correlation` and the hierarchy."""
+    method, block = opts.method, opts.block
     if method == "information":
-        validate_options(beta, estimator, **options)
-        if estimator != "gaussian":
-            raise ValueError(f"estimator {estimator!r} needs the data, not only a correlation "
-                             f"matrix: call pair(X, ...) or coarse_grain(X, ...)")
-        return information_pairs(M=M, beta=beta, estimator=estimator, **options)
+        return rule.pairs_from_options(None, M, opts.information)
     if method == "stepwise":
         return _stepwise(M, block)
     if method == "correlation":
@@ -166,10 +242,8 @@ def pair_from_correlation(M: ArrayLike, method: str = DEFAULT_METHOD, seed: int 
         starts = [_global_greedy(M, block), _max_correlation(M), _stepwise(M, block)]
         return _refine(M, starts)
     if method == "random":
-        return _random(M.shape[0], seed)
-    if method == "exhaustive":
-        return _exhaustive(M)
-    raise ValueError(f"unknown pairing method {method!r}; choose one of {METHODS}")
+        return _random(M.shape[0], opts.seed)
+    return _exhaustive(M)
 
 
 def _stepwise(M, block):

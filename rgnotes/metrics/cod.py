@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from rgnotes.coarse.correlation import validate_correlation, validate_samples
 from rgnotes.coarse.residuals import TOLERANCE, Residuals, best_candidate
 
 
@@ -24,17 +25,16 @@ def cod_by_rank(M: ArrayLike, block: int = 64, n_ranks: int | None = None
                 ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
     """COD increments by rank, and the selected variables in order, for a correlation (or
     covariance) matrix ``M`` ``(n, n)``: ``(n_ranks,)`` each (all ``n`` ranks by default; the
-    first ranks alone are much cheaper). Variables that add nothing new once the others span
-    the data get increment 0 and are ranked last in index order."""
-    M = np.asarray(M, dtype=np.float64)
-    if M.ndim != 2 or M.shape[0] != M.shape[1]:
-        raise ValueError(f"M must be a square matrix, got shape {M.shape}")
-    if not np.all(np.isfinite(M)):
-        raise ValueError("M has NaN or infinite entries")
+    first ranks alone are much cheaper); ``M`` is checked by
+    :func:`rgnotes.coarse.correlation.validate_correlation` (``covariance=True``). Variables
+    that add nothing new once the others span the data get increment 0 and are ranked last
+    in index order."""
+    M = validate_correlation(M, covariance=True, min_size=1)
     n = M.shape[0]
-    n_ranks = n if n_ranks is None else int(n_ranks)
-    if not 1 <= n_ranks <= n:
-        raise ValueError(f"n_ranks must lie in 1 .. {n}, got {n_ranks}")
+    n_ranks = n if n_ranks is None else n_ranks
+    if (isinstance(n_ranks, (bool, np.bool_)) or not isinstance(n_ranks, (int, np.integer))
+            or not 1 <= n_ranks <= n):
+        raise ValueError(f"n_ranks must be an integer in 1 .. {n}, got {n_ranks!r}")
     total = np.trace(M)
     res = Residuals(M, block)
     increments, order = [], []
@@ -67,14 +67,22 @@ def random_order_cod(n: int, m: int) -> NDArray[np.float64]:
     return np.minimum((r + (n - r) * r / (m - 1)) / n, 1.0)
 
 
+def validate_fraction(q: object, name: str = "q") -> float:
+    """Check a fraction of ranks ``q`` in ``(0, 1]``; return it as float."""
+    if (isinstance(q, (bool, np.bool_))
+            or not isinstance(q, (int, float, np.integer, np.floating)) or not 0 < q <= 1):
+        raise ValueError(f"{name} must be a number in (0, 1], got {q!r}")
+    return float(q)
+
+
 def leading_cod(increments: ArrayLike, q: float) -> float:
     """``S_q``: the COD gained by the first ``q n`` ranks (at least one), i.e. the fraction of
     the total variance that the best ``q n`` of ``n`` variables explain."""
-    inc = np.asarray(increments, dtype=float)
+    inc = np.asarray(increments)
     if inc.ndim != 1 or inc.size == 0:
         raise ValueError("increments must be a non-empty 1-D array")
-    if not 0 < q <= 1:
-        raise ValueError(f"q must lie in (0, 1], got {q}")
+    inc = validate_samples(inc[:, None], "increments")[:, 0]
+    q = validate_fraction(q)
     return float(inc[: max(1, int(round(q * inc.size)))].sum())
 
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from rgnotes.coarse.correlation import validate_samples
 from rgnotes.coarse.hierarchy import Hierarchy, coarse_grain
-from rgnotes.metrics.cod import cod_by_rank, leading_cod
+from rgnotes.metrics.cod import cod_by_rank, leading_cod, validate_fraction
 from rgnotes.metrics.mean_variance import mean_variance_curve, power_law_fit
-from rgnotes.stats import circular_shift_surrogate
+from rgnotes.stats import circular_shift_surrogate, validate_seed
 
 
 @dataclass(frozen=True)
@@ -52,10 +53,8 @@ class CollectiveSummary:
 def summarise(X: ArrayLike, method: str = "stepwise", q: float = 0.1,
               cache_result: bool = False) -> CollectiveSummary:
     """Coarse-grain ``X`` ``(m, d)`` with ``method`` and measure every level (see module)."""
-    X = np.asarray(X, dtype=np.float64)
-    if not 0 < q <= 1:
-        raise ValueError(f"q must lie in (0, 1], got {q}")
-    h = coarse_grain(X, method, cache_result=cache_result)
+    q = validate_fraction(q)
+    h = coarse_grain(X, method, cache_result=cache_result)  # validates X and method
     K, M2 = mean_variance_curve(X, [lv.labels for lv in h.levels])
     alpha, err, _ = power_law_fit(K, M2)
     S = []
@@ -68,23 +67,33 @@ def summarise(X: ArrayLike, method: str = "stepwise", q: float = 0.1,
 
 
 def surrogate_summaries(X: ArrayLike, n: int, method: str = "stepwise", q: float = 0.1,
-                        seed: int = 0, cache_result: bool = False) -> list[CollectiveSummary]:
-    """:func:`summarise` of ``n`` circular-shift surrogates of ``X`` (seeded, independent)."""
-    if int(n) != n or n < 2:
-        raise ValueError(f"n must be an integer >= 2 (a spread needs two surrogates), got {n}")
-    seeds = np.random.SeedSequence(seed).spawn(int(n))
-    return [summarise(circular_shift_surrogate(X, np.random.default_rng(s)), method, q,
-                      cache_result) for s in seeds]
+                        seed: int | np.random.Generator = 0, cache_result: bool = False
+                        ) -> list[CollectiveSummary]:
+    """:func:`summarise` of ``n`` circular-shift surrogates of ``X`` (seeded by an integer or
+    a ``numpy.random.Generator``, independent)."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"n must be an integer >= 2 (a spread needs two surrogates), got {n!r}")
+    seed = validate_seed(seed)
+    if seed is None:
+        raise ValueError("seed must be an integer or a numpy.random.Generator, not None: the "
+                         "surrogates are reproducible")
+    rngs = (seed.spawn(int(n)) if isinstance(seed, np.random.Generator)
+            else [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(int(n))])
+    return [summarise(circular_shift_surrogate(X, rng), method, q, cache_result)
+            for rng in rngs]
 
 
 def global_mode_factor(X: ArrayLike) -> float:
     """How strongly all variables of ``X`` ``(m, d)`` move together: the variance of their
     average over the variables, times ``d``, divided by their mean variance. 1 for
     independent variables, ``d`` for identical ones."""
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[0] < 2:
+    X = validate_samples(X)
+    if X.shape[0] < 2:
         raise ValueError(f"X must be (samples, variables) with >= 2 samples, got {X.shape}")
-    return float(X.mean(axis=1).var() * X.shape[1] / X.var(axis=0).mean())
+    mean_var = X.var(axis=0).mean()
+    if mean_var == 0:
+        raise ValueError("X has only constant columns: the global mode factor is undefined")
+    return float(X.mean(axis=1).var() * X.shape[1] / mean_var)
 
 
 def excess_levels(data: CollectiveSummary, nulls: list[CollectiveSummary], z: float = 3.0
@@ -95,8 +104,15 @@ def excess_levels(data: CollectiveSummary, nulls: list[CollectiveSummary], z: fl
     ``spread[k]`` their standard deviation, and ``last``, the last level of the unbroken run
     of levels from 0 at which the excess exceeds ``z`` spreads (``-1`` if level 0 does not):
     the coarse-graining level up to which the data are more collective than independent
-    variables with the same time series.
+    variables with the same time series. Needs at least two surrogates and a finite
+    ``z >= 0``.
     """
+    if len(nulls) < 2:
+        raise ValueError(f"nulls must hold at least 2 surrogate summaries (a spread needs "
+                         f"two), got {len(nulls)}")
+    if (isinstance(z, (bool, np.bool_)) or not isinstance(z, (int, float, np.integer, np.floating))
+            or not (np.isfinite(z) and z >= 0)):
+        raise ValueError(f"z must be a finite number of spreads >= 0, got {z!r}")
     S0 = np.array([s.S for s in nulls])
     if S0.ndim != 2 or S0.shape[1] != data.S.size:
         raise ValueError("the surrogates must have the same levels as the data")

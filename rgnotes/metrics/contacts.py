@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from rgnotes.coarse.correlation import validate_samples
+
 
 def contact_fraction(positions: ArrayLike, box: float, pairs: ArrayLike, r_cut: float
                      ) -> NDArray[np.float64]:
@@ -26,12 +28,16 @@ def contact_fraction(positions: ArrayLike, box: float, pairs: ArrayLike, r_cut: 
     Returns:
         ``(n,)`` fractions in [0, 1] (NaN for self-pairs).
     """
-    x = np.asarray(positions, dtype=np.float64)
+    x = np.asarray(positions)
     p = np.asarray(pairs)
     if x.ndim != 3 or x.shape[2] != 3:
         raise ValueError(f"positions must have shape (frames, N, 3), got {x.shape}")
-    if not (np.isfinite(box) and box > 0 and np.isfinite(r_cut) and r_cut > 0):
-        raise ValueError(f"box and r_cut must be positive lengths, got {box}, {r_cut}")
+    x = validate_samples(x.reshape(x.shape[0], -1), "positions").reshape(x.shape)
+    for name, value in (("box", box), ("r_cut", r_cut)):
+        if (isinstance(value, (bool, np.bool_))
+                or not isinstance(value, (int, float, np.integer, np.floating))
+                or not (np.isfinite(value) and value > 0)):
+            raise ValueError(f"{name} must be a positive finite length, got {value!r}")
     if p.ndim != 2 or p.shape[1] != 2 or not np.issubdtype(p.dtype, np.integer):
         raise ValueError(f"pairs must be an integer array of shape (n, 2), got {p.shape}")
     if p.size and (p.min() < 0 or p.max() >= x.shape[1]):
