@@ -122,6 +122,44 @@ def save_arrays(
             os.fsync(fh.fileno())
 
 
+_CHECKSUMMED = b"rgnotes sha256\n"
+
+
+def write_checksummed(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, after a header and its SHA-256 digest, so that
+    :func:`read_checksummed` detects any change of a byte."""
+    with atomic_write(path) as tmp:
+        with open(tmp, "wb") as fh:
+            fh.write(_CHECKSUMMED + hashlib.sha256(data).digest() + data)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+def is_checksummed(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` starts like a file of :func:`write_checksummed`."""
+    return _starts_with(Path(path), _CHECKSUMMED)
+
+
+def read_checksummed(path: str | os.PathLike[str]) -> bytes:
+    """The ``data`` of a file written by :func:`write_checksummed`.
+
+    Raises:
+        CacheError: unreadable, not written by :func:`write_checksummed`, or damaged (the
+            checksum does not match).
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise CacheError(f"{path} is unreadable: {exc}") from exc
+    n = len(_CHECKSUMMED)
+    if not raw.startswith(_CHECKSUMMED) or len(raw) < n + 32:
+        raise CacheError(f"{path} is not a checksummed rgnotes file")
+    digest, data = raw[n:n + 32], raw[n + 32:]
+    if hashlib.sha256(data).digest() != digest:
+        raise CacheError(f"{path} is damaged: its content does not match its SHA-256 checksum")
+    return data
+
+
 def load_arrays(
     path: str | os.PathLike[str],
     params: Mapping[str, Any] | None = None,
@@ -210,7 +248,8 @@ _IN_A_FOLDER = r"(?:[^/]+/)+"
 _OWN_FILES: tuple[tuple[re.Pattern[str], Callable[[Path], bool]], ...] = (
     (re.compile(rf"{_IN_A_FOLDER}{_KEY}(?:\.checkpoint)?\.npz"),
      lambda p: f"{_META_KEY}.npy" in _zip_members(p)),
-    (re.compile(rf"{_IN_A_FOLDER}{_KEY}/checkpoint\.pt"), lambda p: bool(_zip_members(p))),
+    (re.compile(rf"{_IN_A_FOLDER}{_KEY}/checkpoint\.pt"),
+     lambda p: is_checksummed(p) or bool(_zip_members(p))),  # or a plain torch.save
     (re.compile(rf"{_IN_A_FOLDER}{_KEY}/history\.json"), lambda p: _starts_with(p, b"[")),
     (re.compile(rf"{_IN_A_FOLDER}{_KEY}/samples_\d{{3,}}\.png"),
      lambda p: _starts_with(p, b"\x89PNG\r\n\x1a\n")),

@@ -2,6 +2,7 @@
 command line."""
 
 import json
+import os
 import sys
 import types
 
@@ -20,7 +21,14 @@ from rgnotes.rgflow.receptive import (
     receptive_field,
     traverse,
 )
-from rgnotes.rgflow.train import CHECKPOINT, HISTORY, evaluate, load_run, train
+from rgnotes.rgflow.train import (
+    CHECKPOINT,
+    HISTORY,
+    evaluate,
+    load_checkpoint,
+    load_run,
+    train,
+)
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -33,7 +41,7 @@ def data(n, seed=0, size=8):
 
 
 def params(path):
-    state = torch.load(path / CHECKPOINT, weights_only=True)
+    state = load_checkpoint(path / CHECKPOINT)
     return state["model"], state
 
 
@@ -138,7 +146,7 @@ def test_nan_loss_names_step_and_checkpoint(tmp_path, monkeypatch):
     with pytest.raises(FloatingPointError, match=r"epoch 2, step 2 .*checkpoint\.pt"):
         train(train_x, test_x, SMALL, tmp_path, epochs=2, batch_size=8, resume=True,
               progress=False)
-    assert torch.load(tmp_path / CHECKPOINT, weights_only=True)["epoch"] == 1
+    assert load_checkpoint(tmp_path / CHECKPOINT)["epoch"] == 1
 
 
 def random_flow(seed=0, config=SMALL):
@@ -224,3 +232,153 @@ def test_cache_clear_recognises_a_training_run_in_the_cache(tmp_path):
     assert contents.foreign == ()
     cache.remove(contents)
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- checkpoints that must not be resumed -------------------------------------------------
+def _damaged(good: bytes) -> dict[str, bytes]:
+    flipped = bytearray(good)
+    flipped[len(good) // 2] ^= 0x01  # one bit in the middle: model or optimizer numbers
+    rng = np.random.default_rng(0)
+    return {"truncated": good[: len(good) // 2], "empty": b"",
+            "random": rng.integers(0, 256, len(good), dtype=np.uint8).tobytes(),
+            "flipped bit": bytes(flipped)}
+
+
+def test_damaged_checkpoint_is_refused_with_a_clear_error(tmp_path):
+    train_x, test_x = data(16), data(8, seed=1)
+    kw = dict(batch_size=8, progress=False, n_samples=2)
+    train(train_x, test_x, SMALL, tmp_path, epochs=1, **kw)
+    good = (tmp_path / CHECKPOINT).read_bytes()
+    for kind, damaged in _damaged(good).items():
+        (tmp_path / CHECKPOINT).write_bytes(damaged)
+        with pytest.raises(ValueError, match="checkpoint") as info:
+            train(train_x, test_x, SMALL, tmp_path, epochs=2, resume=True, **kw)
+        assert str(tmp_path / CHECKPOINT) in str(info.value), kind
+        with pytest.raises(ValueError, match="checkpoint"):
+            load_run(tmp_path)
+        assert (tmp_path / CHECKPOINT).read_bytes() == damaged, kind  # left for inspection
+        assert not (tmp_path / "samples_002.png").exists()
+
+
+def test_checkpoint_trained_on_other_data_is_refused(tmp_path):
+    train_x, test_x = data(16), data(8, seed=1)
+    kw = dict(batch_size=8, progress=False, n_samples=2)
+    train(train_x, test_x, SMALL, tmp_path, epochs=1, **kw)
+    before = (tmp_path / CHECKPOINT).read_bytes()
+    with pytest.raises(ValueError, match="other training data"):
+        train(data(16, seed=7), test_x, SMALL, tmp_path, epochs=2, resume=True, **kw)
+    with pytest.raises(ValueError, match="other test data"):
+        train(train_x, data(8, seed=7), SMALL, tmp_path, epochs=2, resume=True, **kw)
+    with pytest.raises(ValueError, match="other training data"):
+        train(train_x[:8], test_x, SMALL, tmp_path, epochs=2, resume=True, **kw)
+    assert (tmp_path / CHECKPOINT).read_bytes() == before
+    state = load_checkpoint(tmp_path / CHECKPOINT)
+    assert state["settings"]["model"]["hidden"] == SMALL["hidden"]  # the config is stored
+
+
+def test_checkpoint_of_the_earlier_format_still_resumes(tmp_path):
+    # checkpoints written before the checksum (a plain torch.save of the state, without the
+    # data fingerprint) resume when their settings match, bit-identically
+    train_x, test_x = data(24), data(8, seed=1)
+    kw = dict(batch_size=8, progress=False, n_samples=2)
+    full = train(train_x, test_x, SMALL, tmp_path / "full", epochs=2, **kw)
+    train(train_x, test_x, SMALL, tmp_path / "old", epochs=1, **kw)
+    state = load_checkpoint(tmp_path / "old" / CHECKPOINT)
+    legacy = {k: state[k] for k in ("model", "optimizer", "epoch", "rng", "settings", "history")}
+    torch.save(legacy, tmp_path / "old" / CHECKPOINT)
+    with pytest.warns(UserWarning, match="no checksum"):
+        resumed = train(train_x, test_x, SMALL, tmp_path / "old", epochs=2, resume=True, **kw)
+    assert resumed == [dict(r, seconds=s["seconds"], images_per_s=s["images_per_s"])
+                       for r, s in zip(full, resumed, strict=True)]
+    assert load_checkpoint(tmp_path / "old" / CHECKPOINT)["epoch"] == 2
+    with pytest.warns(UserWarning, match="no checksum"):
+        torch.save(legacy, tmp_path / "old" / CHECKPOINT)
+        load_run(tmp_path / "old")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(device="foo"), "device"),
+    (dict(device="cuda:0"), "CUDA"),
+    (dict(threads=0), "threads"),
+    (dict(threads=1.5), "threads"),
+    (dict(epochs=0), "epochs"),
+    (dict(batch_size=0), "batch_size"),
+    (dict(lr=1e6), "lr"),
+    (dict(lr=float("nan")), "lr"),
+    (dict(lr=-1e-3), "lr"),
+    (dict(weight_decay=-1.0), "weight_decay"),
+    (dict(clip=0.0), "clip"),
+    (dict(n_samples=0), "n_samples"),
+])
+def test_bad_arguments_are_refused_before_training(tmp_path, monkeypatch, kwargs, match):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match=match):
+        train(data(8), data(8), SMALL, tmp_path / "run", progress=False, **kwargs)
+    assert not (tmp_path / "run").exists()
+
+
+def test_output_that_is_a_file_or_unwritable_is_refused_before_training(tmp_path):
+    afile = tmp_path / "a_file"
+    afile.write_text("mine")
+    with pytest.raises(ValueError, match="not a folder"):
+        train(data(8), data(8), SMALL, afile, progress=False)
+    with pytest.raises(ValueError, match="not a folder"):
+        train(data(8), data(8), SMALL, afile / "run", progress=False)
+    assert afile.read_text() == "mine"
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.access(locked, os.W_OK):  # root writes anywhere
+        pytest.skip("this user can write into a read-only folder")
+    with pytest.raises(ValueError, match="cannot write"):
+        train(data(8), data(8), SMALL, locked / "run", progress=False)
+
+
+@pytest.fixture()
+def fake_msds(monkeypatch):
+    fake = types.ModuleType("rgnotes.rgflow.data")
+
+    def load_dataset(name, split, *, root=None, n=None, seed=0):
+        if name == "celeba":
+            raise FileNotFoundError(f"no CelebA images (*.jpg, *.png) found in {root}.")
+        return data(n or 8, seed=seed + (split == "test") + 10 * (name == "msds2"), size=32)
+
+    fake.load_dataset = load_dataset
+    monkeypatch.setitem(sys.modules, "rgnotes.rgflow.data", fake)
+
+
+def _cli(out, *extra):
+    return ["rgflow", "train", "--data", "msds1", "--preset", "quick", "--epochs", "1",
+            "--batch", "4", "--n-train", "4", "--n-test", "4", "--out", str(out), *extra]
+
+
+@pytest.mark.parametrize("extra, match", [
+    (["--device", "cuda"], "CUDA"),
+    (["--device", "foo"], "device"),
+    (["--threads", "0"], "threads"),
+    (["--epochs", "0"], "epochs"),
+    (["--lr", "1e6"], "lr"),
+    (["--data", "celeba", "--root", "/nonexistent"], "CelebA"),
+])
+def test_cli_bad_options_are_one_error_line(tmp_path, fake_msds, monkeypatch, capsys, extra,
+                                            match):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert main(_cli(tmp_path / "run", *extra)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and err.count("\n") == 1 and match in err, err
+
+
+def test_cli_refuses_a_file_as_out_and_a_checkpoint_of_other_data(tmp_path, fake_msds,
+                                                                  capsys):
+    afile = tmp_path / "a_file"
+    afile.write_text("mine")
+    assert main(_cli(afile)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and err.count("\n") == 1 and "not a folder" in err
+    assert afile.read_text() == "mine"
+    assert main(_cli(tmp_path / "run", "--resume")) == 0
+    assert "starting fresh" in capsys.readouterr().out
+    argv = _cli(tmp_path / "run", "--resume")
+    argv[argv.index("msds1")] = "msds2"
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "other training data" in err

@@ -1,52 +1,86 @@
 """Train RG-Flow on MSDS1, MSDS2 or CelebA 32x32 and write checkpoints, logs and samples.
 
-Example: ``python -m rgnotes rgflow train --data msds1 --preset quick --epochs 1
---batch 64 --out runs/msds1``.  Under ``torchrun`` the same command trains with
-DistributedDataParallel.
+Example: python -m rgnotes rgflow train --data msds1 --preset quick --epochs 1 --batch 64
+--out runs/msds1. Under torchrun the same command trains with DistributedDataParallel.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", required=True, choices=("msds1", "msds2", "celeba"))
-    parser.add_argument("--preset", default="quick", choices=("quick", "msds", "celeba"))
-    parser.add_argument("--epochs", type=int, default=1)
-    parser.add_argument("--batch", type=int, default=64, help="images per step and process")
-    parser.add_argument("--lr", type=float, default=1e-3)
-    parser.add_argument("--weight-decay", type=float, default=5e-5)
-    parser.add_argument("--prior", default="gaussian", choices=("gaussian", "laplace"))
-    parser.add_argument("--n-train", type=int, default=None, help="use the first N images")
-    parser.add_argument("--n-test", type=int, default=None)
-    parser.add_argument("--root", default=None, help="dataset directory")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default="cpu")
-    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    """Add the options of ``python -m rgnotes rgflow train`` to ``parser``."""
+    parser.add_argument("--data", required=True, choices=("msds1", "msds2", "celeba"),
+                        help="data set (required)")
+    parser.add_argument("--preset", default="quick", choices=("quick", "msds", "celeba"),
+                        help="model size: quick (a small CPU model), msds or celeba "
+                             "(default: quick)")
+    parser.add_argument("--epochs", type=int, default=1,
+                        help="total number of epochs, counting resumed ones (default: 1)")
+    parser.add_argument("--batch", type=int, default=64,
+                        help="images per step and process (default: 64)")
+    parser.add_argument("--lr", type=float, default=1e-3,
+                        help="AdamW learning rate, in (0, 1] (default: 0.001)")
+    parser.add_argument("--weight-decay", type=float, default=5e-5,
+                        help="AdamW weight decay (default: 5e-05)")
+    parser.add_argument("--prior", default="gaussian", choices=("gaussian", "laplace"),
+                        help="distribution of the latent variables (default: gaussian)")
+    parser.add_argument("--n-train", type=int, default=None,
+                        help="number of training images (default: the whole split)")
+    parser.add_argument("--n-test", type=int, default=None,
+                        help="number of held-out test images (default: the whole split)")
+    parser.add_argument("--root", default=None,
+                        help="CelebA folder (default: $RGNOTES_CELEBA_DIR); unused for MSDS")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the data, the weights and every epoch (default: 0)")
+    parser.add_argument("--device", default="cpu",
+                        help="cpu, cuda or cuda:<index> (default: cpu)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch CPU threads, >= 1 (default: torch's choice)")
     parser.add_argument("--checkpointing", action="store_true",
-                        help="recompute s/t-nets in the backward pass to save memory")
+                        help="recompute the s/t-nets in the backward pass to save memory "
+                             "(default: off)")
     parser.add_argument("--compile", action="store_true",
-                        help="torch.compile the RealNVP layers (faster after a one-off "
-                             "compilation; needs a C++ compiler on a CPU)")
-    parser.add_argument("--out", required=True, help="directory for checkpoint and logs")
-    parser.add_argument("--resume", action="store_true")
+                        help="torch.compile the RealNVP layers: faster after a one-off "
+                             "compilation; needs a C++ compiler on a CPU (default: off)")
+    parser.add_argument("--out", required=True,
+                        help="folder for the checkpoint, history and samples (required)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from the checkpoint in --out (default: a checkpoint "
+                             "there is an error)")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="hide the progress bar (default: shown on a terminal)")
 
 
 def run(args: argparse.Namespace) -> int:
+    """Load the data, run :func:`~rgnotes.rgflow.train.train`, print one line per epoch.
+    Bad options, missing data and a diverging run are a ValueError (one ``error:`` line)."""
     from rgnotes.rgflow.data import load_dataset  # lazy: the parser builds without it
     from rgnotes.rgflow.model import preset
-    from rgnotes.rgflow.train import train
+    from rgnotes.rgflow.train import CHECKPOINT, train
 
-    train_data = load_dataset(args.data, "train", root=args.root, n=args.n_train,
-                              seed=args.seed)
-    test_data = load_dataset(args.data, "test", root=args.root, n=args.n_test, seed=args.seed)
-    history = train(train_data, test_data, preset(args.preset), args.out, epochs=args.epochs,
-                    batch_size=args.batch, lr=args.lr, weight_decay=args.weight_decay,
-                    prior=args.prior, seed=args.seed, device=args.device,
-                    resume=args.resume, checkpointing=args.checkpointing,
-                    compile=args.compile,
-                    threads=args.threads)
+    try:
+        train_data = load_dataset(args.data, "train", root=args.root, n=args.n_train,
+                                  seed=args.seed)
+        test_data = load_dataset(args.data, "test", root=args.root, n=args.n_test,
+                                 seed=args.seed)
+    except FileNotFoundError as exc:  # CelebA is not here: say so in one line
+        raise ValueError(str(exc)) from exc
+    if args.resume and not (Path(args.out) / CHECKPOINT).is_file():
+        print(f"no checkpoint in {args.out}: starting fresh")
+    try:
+        history = train(train_data, test_data, preset(args.preset), args.out,
+                        epochs=args.epochs, batch_size=args.batch, lr=args.lr,
+                        weight_decay=args.weight_decay, prior=args.prior, seed=args.seed,
+                        device=args.device, resume=args.resume,
+                        checkpointing=args.checkpointing, compile=args.compile,
+                        threads=args.threads,
+                        progress=not args.no_progress and sys.stderr.isatty())
+    except FloatingPointError as exc:
+        raise ValueError(f"{exc} (a smaller --lr may help)") from exc
     for row in history:
         print(f"epoch {row['epoch']}: train {row['train_bpd']:.4f} bits/dim, "
               f"test {row['test_bpd']:.4f} bits/dim, {row['images_per_s']:.1f} images/s")

@@ -6,6 +6,12 @@ checkpoint atomically.  All randomness of an epoch (order, dequantisation noise,
 is drawn from generators seeded by ``(seed, epoch, rank)``, so a run resumed from the
 checkpoint of epoch ``e`` is bit-identical to an uninterrupted run on the CPU.
 
+The checkpoint carries a SHA-256 checksum (:func:`rgnotes.cache.write_checksummed`), the
+training settings (model config, batch size, lr, ...) and a fingerprint (shape and SHA-256) of
+the training and test images; a damaged checkpoint, or one made with other settings or other
+data, is refused with a ValueError. Checkpoints of the earlier format (a plain ``torch.save``
+of the state, without checksum or fingerprint) are still read, checked by their settings only.
+
 Under ``torchrun`` (env ``WORLD_SIZE > 1``) the process group is initialised, the model is
 wrapped in ``DistributedDataParallel``, each rank takes every ``world``-th example of the
 epoch's permutation and only rank 0 writes files.
@@ -13,11 +19,14 @@ epoch's permutation and only rank 0 writes files.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import math
 import os
 import random
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +34,20 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from rgnotes.cache import atomic_write
+from rgnotes.cache import (
+    CacheError,
+    atomic_write,
+    is_checksummed,
+    read_checksummed,
+    write_checksummed,
+)
 from rgnotes.rgflow.model import build, compile_layers
 from rgnotes.rgflow.preprocess import bits_per_dim, dequantize, from_logit, to_logit, to_uint8
 from rgnotes.rgflow.priors import make_prior
 
 CHECKPOINT = "checkpoint.pt"
 HISTORY = "history.json"
+_STATE_KEYS = ("model", "optimizer", "epoch", "rng", "settings", "history")
 
 
 def _generator(*key: int) -> torch.Generator:
@@ -56,6 +72,112 @@ def _check_data(name: str, data: np.ndarray, config: dict[str, Any]) -> None:
         raise ValueError(f"{name} data has shape {data.shape}, expected (N, *{shape})")
     if len(data) == 0:
         raise ValueError(f"{name} data is empty")
+
+
+def _fingerprint(data: np.ndarray) -> dict[str, Any]:
+    """Shape and SHA-256 of an image array: which data a checkpoint was trained on."""
+    return {"shape": list(data.shape),
+            "sha256": hashlib.sha256(np.ascontiguousarray(data).data).hexdigest()}
+
+
+def _check_device(device: str | torch.device) -> torch.device:
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:<index>', got {device!r}"
+                         ) from exc
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {str(device)!r}: CUDA is not available on this machine; "
+                             "use device 'cpu'")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"device {str(device)!r}: this machine has "
+                             f"{torch.cuda.device_count()} CUDA devices")
+    elif dev.type != "cpu":
+        raise ValueError(f"device must be 'cpu', 'cuda' or 'cuda:<index>', got {device!r}")
+    return dev
+
+
+def _check_out(out: Path) -> None:
+    """``out`` is (or can be made) a folder this process can write into."""
+    existing = next(p for p in (out, *out.parents) if p.exists() or p == p.parent)
+    if not existing.is_dir():
+        raise ValueError(f"out {out}: {existing} exists and is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ValueError(f"out {out}: cannot write into {existing}")
+
+
+def _check_arguments(epochs: Any, batch_size: Any, lr: Any, weight_decay: Any, clip: Any,
+                     n_samples: Any, threads: Any) -> None:
+    def whole(name: str, value: Any, low: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+
+    def real(name: str, value: Any, low: float, high: float, low_open: bool) -> None:
+        ok = isinstance(value, (int, float, np.floating)) and math.isfinite(value) and (
+            low < value if low_open else low <= value) and value <= high
+        if not ok:
+            raise ValueError(f"{name} must be a number in {'(' if low_open else '['}{low:g}, "
+                             f"{high:g}], got {value!r}")
+
+    whole("epochs", epochs, 1)
+    whole("batch_size", batch_size, 1)
+    whole("n_samples", n_samples, 1)
+    if threads is not None:
+        whole("threads", threads, 1)
+    # AdamW moves every weight by about lr per step: above 1 the flow only diverges
+    real("lr", lr, 0.0, 1.0, low_open=True)
+    real("weight_decay", weight_decay, 0.0, math.inf, low_open=False)
+    real("clip", clip, 0.0, math.inf, low_open=True)
+
+
+def save_checkpoint(path: str | os.PathLike[str], state: dict[str, Any]) -> None:
+    """Write a training state with its checksum, atomically."""
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    write_checksummed(path, buffer.getvalue())
+
+
+def load_checkpoint(path: str | os.PathLike[str], device="cpu") -> dict[str, Any]:
+    """The training state :func:`train` saved in ``path``: model and optimizer state dicts,
+    ``epoch``, RNG states, ``settings``, ``history`` and (not in checkpoints of the earlier
+    format) ``data``, the fingerprints of the training and test images.
+
+    Raises:
+        ValueError: damaged (checksum), unreadable, or not a training checkpoint; the message
+            names the file. A checkpoint of the earlier format, which has no checksum, is
+            read with a warning.
+    """
+    path = Path(path)
+    checked = is_checksummed(path)
+    try:
+        source = io.BytesIO(read_checksummed(path)) if checked else path
+        state = torch.load(source, map_location=device, weights_only=True)
+    except CacheError as exc:
+        raise ValueError(f"checkpoint {exc}; delete it to start over") from exc
+    except Exception as exc:  # torch fails in many ways on a truncated or foreign file
+        raise ValueError(f"checkpoint {path} is unreadable ({type(exc).__name__}); "
+                         "delete it to start over") from exc
+    needed = _STATE_KEYS + (("data",) if checked else ())
+    if not isinstance(state, dict) or not set(needed) <= set(state):
+        raise ValueError(f"checkpoint {path} is not a training checkpoint of rgnotes")
+    if not checked:
+        warnings.warn(f"checkpoint {path} has no checksum and no data fingerprint (an earlier "
+                      "format); only its settings are checked", stacklevel=2)
+    return state
+
+
+def _check_resumable(path: Path, state: dict[str, Any], settings: dict[str, Any],
+                     data: dict[str, Any]) -> None:
+    if state["settings"] != settings:
+        raise ValueError(f"checkpoint {path} was made with settings "
+                         f"{state['settings']}, not {settings}")
+    for split, label in (("train", "training"), ("test", "test")):
+        if "data" in state and state["data"][split] != data[split]:
+            was, now = state["data"][split], data[split]
+            raise ValueError(f"checkpoint {path} was trained on other {label} data: shape "
+                             f"{tuple(was['shape'])}, sha256 {was['sha256'][:12]}..., not "
+                             f"{tuple(now['shape'])}, {now['sha256'][:12]}...")
 
 
 def _adamw(model, lr: float, weight_decay: float) -> torch.optim.AdamW:
@@ -167,9 +289,11 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     ``checkpoint.pt`` (model, optimizer, epoch, RNG states, config, history),
     ``history.json`` (per epoch: train and test bits/dim, seconds, images/s) and
     ``samples_<epoch>.png`` / ``.npz`` (three digits, e.g. ``samples_003.png``).
-    ``resume`` continues from the checkpoint; a checkpoint made with another config is a
-    ValueError and nothing is overwritten.  Returns the
-    history (one dict per epoch).  ``checkpointing`` recomputes the s/t-nets in the
+    ``resume`` continues from the checkpoint; a damaged checkpoint, or one made with other
+    settings or other images, is a ValueError and nothing is overwritten.  ``epochs`` is the
+    total number of epochs (>= 1), ``lr`` in (0, 1], ``device`` "cpu" or "cuda[:index]";
+    ``out`` must be, or be creatable as, a writable folder; all are checked before training.
+    Returns the history (one dict per epoch).  ``checkpointing`` recomputes the s/t-nets in the
     backward pass (less memory, about a third more arithmetic); ``compile`` applies
     :func:`~rgnotes.rgflow.model.compile_layers` (faster steps after a compilation of tens
     of seconds; the results agree with the plain model to float32 rounding).  A non-finite
@@ -177,19 +301,20 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     ``threads`` sets ``torch.set_num_threads`` (on a loaded shared CPU one thread per
     process is often several times faster than two).
     """
-    if threads is not None:
-        torch.set_num_threads(threads)
-    if epochs < 0 or batch_size < 1:
-        raise ValueError("epochs must be >= 0 and batch_size >= 1")
+    _check_arguments(epochs, batch_size, lr, weight_decay, clip, n_samples, threads)
+    device = _check_device(device)
+    out = Path(out)
+    _check_out(out)
     for name, data in (("train", train_data), ("test", test_data)):
         _check_data(name, data, config)
+    if threads is not None:
+        torch.set_num_threads(threads)
     settings = {"model": {**config, "layers_per_level": list(config["layers_per_level"])},
                 "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
                 "clip": clip, "prior": prior, "seed": seed}
-    out = Path(out)
+    fingerprint = {"train": _fingerprint(train_data), "test": _fingerprint(test_data)}
     ckpt_path = out / CHECKPOINT
     rank, world = _dist()
-    device = torch.device(device)
 
     torch.manual_seed(seed)
     model = build(config, checkpointing=checkpointing).to(device)
@@ -199,10 +324,8 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     if ckpt_path.exists():
         if not resume:
             raise ValueError(f"{ckpt_path} exists; pass resume=True or use another directory")
-        state = torch.load(ckpt_path, map_location=device, weights_only=True)
-        if state["settings"] != settings:
-            raise ValueError(f"checkpoint {ckpt_path} was made with settings "
-                             f"{state['settings']}, not {settings}")
+        state = load_checkpoint(ckpt_path, device)
+        _check_resumable(ckpt_path, state, settings, fingerprint)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         start, history = int(state["epoch"]), list(state["history"])
@@ -264,9 +387,8 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
                     np.savez(fh, images=images)
             state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                      "epoch": epoch + 1, "rng": _rng_states(), "settings": settings,
-                     "history": history}
-            with atomic_write(ckpt_path) as tmp:
-                torch.save(state, tmp)
+                     "history": history, "data": fingerprint}
+            save_checkpoint(ckpt_path, state)
             _write_json(out / HISTORY, history)
             last_good = str(ckpt_path)
     return history
@@ -279,12 +401,12 @@ def load_run(out: str | os.PathLike[str], device="cpu"):
     :class:`~rgnotes.rgflow.model.RGFlow` with the weights of the last finished epoch in eval
     mode, the training prior, the list of per-epoch dicts
     and the settings (model config, batch size, lr, ...).  FileNotFoundError if ``out``
-    holds no checkpoint.
+    holds no checkpoint; ValueError if it is damaged (see :func:`load_checkpoint`).
     """
     ckpt_path = Path(out) / CHECKPOINT
     if not ckpt_path.is_file():
         raise FileNotFoundError(f"no checkpoint {ckpt_path}; train() writes it after an epoch")
-    state = torch.load(ckpt_path, map_location=device, weights_only=True)
+    state = load_checkpoint(ckpt_path, device)
     settings = state["settings"]
     model = build(settings["model"]).to(device)
     model.load_state_dict(state["model"])
