@@ -305,7 +305,7 @@ def summary(p: Params) -> str:
             f"paired by the '{p.method}' rule, {p.n_null} circular-shift surrogates per run")
 
 
-STUDY = Study(name="glass", version=1,
+STUDY = Study(name="glass", version=2,
               description="Kob-Andersen glass: p_hop mean-variance, COD excess, contacts",
               presets=PRESETS, units=units, compute=compute, to_dataset=to_dataset,
               finish=finish, verify_units=verify_units, summary=summary, rtol=1e-6)
