@@ -9,12 +9,16 @@ from rgnotes.coarse import coarse_grain, neighbour_correlation, pair
 from rgnotes.coarse.correlation import correlation_matrix, standardize
 from rgnotes.metrics import (
     activity_curve,
+    activity_exponent,
+    cod_by_rank,
     contact_fraction,
     excess_levels,
     global_mode_factor,
     leading_cod,
     mean_variance,
     mean_variance_curve,
+    midpoint_crossing,
+    power_law_fit,
     silence_probability,
     summarise,
     surrogate_summaries,
@@ -74,6 +78,11 @@ def _with_nan(A, where=(1, 2)):
      "box"),
     (lambda X: circular_shift_surrogate(_with_nan(X)), "X has NaN"),
     (lambda X: summarise(_with_nan(X)), "X has NaN"),
+    (lambda X: mean_variance(X, np.arange(10) // 2, size="a"), "size"),
+    (lambda X: power_law_fit([0, 1, 2], [1.0, 2.0, 3.0]), "K must be positive"),
+    (lambda X: cod_by_rank(np.eye(3), block=0), "block"),
+    (lambda X: midpoint_crossing(np.arange(4.0), np.array([1.0, np.nan, 0.0, 0.0])), "y has NaN"),
+    (lambda X: activity_exponent([1, 2, 4, 8], [0.5, np.nan, 0.3, 0.2], 1000, 8), "P0 has NaN"),
 ])
 def test_nan_is_refused_with_its_name(X, call, match):
     with pytest.raises(ValueError, match=match):

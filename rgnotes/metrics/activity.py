@@ -62,6 +62,14 @@ def activity_exponent(K: ArrayLike, P0: ArrayLike, n_samples: int, d: int,
     cluster-samples seen (``P0 * n_samples * d / K``) and ``P0 < 1``. ``(nan, nan)`` when
     fewer than three levels qualify (the fit is then undetermined)."""
     K, P0 = np.asarray(K, dtype=float), np.asarray(P0, dtype=float)
+    if K.shape != P0.shape or K.ndim != 1:
+        raise ValueError(f"K and P0 must be 1-D arrays of the same length, got {K.shape} and "
+                         f"{P0.shape}")
+    for name, v in (("K", K), ("P0", P0)):
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{name} has NaN or infinite values")
+    if np.any(K < 1) or np.any((P0 < 0) | (P0 > 1)):
+        raise ValueError("K must be >= 1 and P0 a probability in [0, 1]")
     events = P0 * n_samples * (d // K)
     ok = (events >= min_events) & (P0 < 1)
     if ok.sum() < 3:

@@ -50,7 +50,8 @@ def full_clusters(onehot: NDArray[np.float64], size: int | None = None
     sizes = onehot.sum(axis=0).astype(np.intp)
     if size is None:
         size = int(sizes.max())
-    if isinstance(size, bool) or int(size) != size or size < 1:
+    if (isinstance(size, (bool, np.bool_)) or not isinstance(size, (int, np.integer))
+            or size < 1):
         raise ValueError(f"size must be a positive integer number of variables, got {size!r}")
     mask = sizes == size
     if not mask.any():

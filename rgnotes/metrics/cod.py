@@ -30,6 +30,9 @@ def cod_by_rank(M: ArrayLike, block: int = 64, n_ranks: int | None = None
     that add nothing new once the others span the data get increment 0 and are ranked last
     in index order."""
     M = validate_correlation(M, covariance=True, min_size=1)
+    if isinstance(block, (bool, np.bool_)) or not isinstance(block, (int, np.integer)) \
+            or block < 1:
+        raise ValueError(f"block must be a positive integer, got {block!r}")
     n = M.shape[0]
     n_ranks = n if n_ranks is None else n_ranks
     if (isinstance(n_ranks, (bool, np.bool_)) or not isinstance(n_ranks, (int, np.integer))
@@ -93,6 +96,10 @@ def midpoint_crossing(x: ArrayLike, y: ArrayLike) -> float:
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     if x.shape != y.shape or x.ndim != 1 or x.size < 2:
         raise ValueError("x and y must be 1-D arrays of the same length >= 2")
+    for name, v in (("x", x), ("y", y)):
+        if not np.all(np.isfinite(v)):
+            bad = np.flatnonzero(~np.isfinite(v)).tolist()
+            raise ValueError(f"{name} has NaN or infinite values at positions {bad}")
     mid = 0.5 * (y[0] + y[-1])
     change = np.flatnonzero(np.diff(np.sign(y - mid)))
     if change.size == 0:

@@ -46,10 +46,12 @@ def mean_variance_exact(cov: ArrayLike, labels: ArrayLike, size: int | None = No
 def power_law_fit(K: ArrayLike, M2: ArrayLike) -> tuple[float, float, float]:
     """Fit ``M2 = c K^alpha`` by least squares on the logarithms: ``(alpha, its standard
     error, c)`` (see :func:`rgnotes.stats.linear_fit`)."""
-    M2 = np.asarray(M2, dtype=float)
-    if np.any(M2 <= 0):
-        raise ValueError("M2 must be positive to fit a power law")
-    alpha, err, log_c = linear_fit(np.log(np.asarray(K, dtype=float)), np.log(M2))
+    K, M2 = np.asarray(K, dtype=float), np.asarray(M2, dtype=float)
+    for name, v in (("K", K), ("M2", M2)):
+        if not np.all(np.isfinite(v) & (v > 0)):
+            raise ValueError(f"{name} must be positive and finite to fit a power law, got "
+                             f"{v.tolist()}")
+    alpha, err, log_c = linear_fit(np.log(K), np.log(M2))
     return alpha, err, float(np.exp(log_c))
 
 
