@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from rgnotes.coarse.correlation import validate_samples
-
 
 def validate_seed(seed: object, name: str = "seed") -> int | np.random.Generator | None:
     """Check a seed: ``None`` (fresh entropy), a non-negative integer, or a
@@ -117,6 +115,9 @@ def circular_shift_surrogate(X: NDArray[np.floating], seed: int | np.random.Gene
     "the same time series, independent of each other" against which collective behaviour of
     time series (e.g. p_hop of the particles of a glass) is measured.
     """
+    # rgnotes.coarse imports this module (validate_seed): import its validator when called
+    from rgnotes.coarse.correlation import validate_samples
+
     X = validate_samples(X)
     if X.shape[0] < 2:
         raise ValueError(f"X must be (samples, variables) with >= 2 samples, got {X.shape}")
