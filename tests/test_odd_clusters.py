@@ -90,10 +90,15 @@ def test_d6_level2_is_measured_on_the_cluster_of_four():
 def test_summarise_214_variables_gives_strictly_growing_powers_of_two():
     X = with_sample_covariance(shared_mode_covariance(214), 400, 4)
     s = summarise(X)
-    assert np.array_equal(s.K, 2 ** np.arange(s.K.size))
-    np.testing.assert_allclose(s.M2, s.K * (C_SHARED * s.K + 1 - C_SHARED), rtol=1e-9)
+    levels = s.hierarchy.n_levels
+    assert np.array_equal(s.K, 2 ** np.arange(levels)) and s.S.size == levels - 1
+    # measured exactly at the levels that have a full cluster, nan at the others
+    measured = [k for k, _ in full_levels([lv.labels for lv in s.hierarchy.levels])]
+    assert np.flatnonzero(np.isfinite(s.M2)).tolist() == measured
+    K = s.K[measured]
+    np.testing.assert_allclose(s.M2[measured], K * (C_SHARED * K + 1 - C_SHARED), rtol=1e-9)
     # the exponent is the fit of the exact curve at those cluster sizes
-    exact = power_law_fit(s.K, s.K * (C_SHARED * s.K + 1 - C_SHARED))[0]
+    exact = power_law_fit(K, K * (C_SHARED * K + 1 - C_SHARED))[0]
     assert s.exponent == pytest.approx(exact, abs=1e-9)
 
 

@@ -29,12 +29,14 @@ class CollectiveSummary:
     """Measures of one coarse-graining hierarchy.
 
     Attributes:
-        K: ``(n_points,)`` cluster size ``2^k`` of each level ``k`` that has a cluster of that
-            size (1, 2, 4, ...; every level when ``d`` is a power of two).
-        M2: ``(n_points,)`` mean over those clusters of the variance of the cluster sums (data
-            units squared; rescaling constant 1); clusters holding a carried variable are left
-            out (:func:`rgnotes.metrics.mean_variance.mean_variance_curve`).
-        exponent, exponent_error: the power-law fit ``M2 ~ K^exponent`` over these points.
+        K: ``(levels,)`` the full cluster size ``2^k`` of each level ``k`` (1, 2, 4, ...).
+        M2: ``(levels,)`` mean over the clusters of ``K`` variables of the variance of their
+            sums (data units squared; rescaling constant 1); clusters holding a carried
+            variable (odd ``d``) are left out, and a level with no cluster of ``K`` variables
+            has ``nan``: there is nothing of that size to measure
+            (:func:`rgnotes.metrics.mean_variance.mean_variance_curve`).
+        exponent, exponent_error: the power-law fit ``M2 ~ K^exponent`` over the levels where
+            ``M2`` is measured.
         S: ``(levels - 1,)`` leading COD ``S_q`` of levels ``0 .. levels - 2`` (levels with at
             least two variables).
         q: the fraction of ranks in ``S``.
@@ -55,8 +57,11 @@ def summarise(X: ArrayLike, method: str = "stepwise", q: float = 0.1,
     """Coarse-grain ``X`` ``(m, d)`` with ``method`` and measure every level (see module)."""
     q = validate_fraction(q)
     h = coarse_grain(X, method, cache_result=cache_result)  # validates X and method
-    K, M2 = mean_variance_curve(X, [lv.labels for lv in h.levels])
-    alpha, err, _ = power_law_fit(K, M2)
+    K_full, M2_full = mean_variance_curve(X, [lv.labels for lv in h.levels])
+    alpha, err, _ = power_law_fit(K_full, M2_full)
+    K = 2 ** np.arange(h.n_levels)
+    M2 = np.full(h.n_levels, np.nan)
+    M2[np.searchsorted(K, K_full)] = M2_full
     S = []
     for lv in h.levels[:-1]:
         n = lv.correlation.shape[0]
