@@ -58,3 +58,55 @@ def test_posterior_mean_filter_attenuates_fourier_modes_by_wiener_factor():
     y = np.random.default_rng(0).normal(size=L)
     tweedie = y - noise * np.linalg.solve(C + noise * np.eye(L), y)
     assert np.allclose(D @ y, tweedie, atol=1e-12)
+
+
+# --- the chapter's experiment helpers ----------------------------------------------------
+
+def test_sample_gaussian_has_the_requested_moments():
+    x = diffusion.sample_gaussian(MU.float(), COV.float(), 200_000, seed=0).double()
+    assert torch.allclose(x.mean(0), MU, atol=0.01)
+    assert torch.allclose(torch.cov(x.T), COV, atol=0.02)
+
+
+def test_score_error_by_time_is_zero_for_the_exact_score_and_one_for_zero():
+    exact = diffusion.gaussian_score(MU.float(), COV.float())
+    ranges = [(1e-3, 0.1), (0.1, 5.0)]
+    err = diffusion.score_error_by_time(exact, MU.float(), COV.float(), ranges, n=500)
+    assert err.shape == (2,) and np.all(err < 1e-6)
+    zero = diffusion.score_error_by_time(lambda x, t: torch.zeros_like(x), MU.float(),
+                                         COV.float(), ranges, n=500)
+    assert np.allclose(zero, 1.0)
+    with pytest.raises(ValueError, match="0 < lo < hi"):
+        diffusion.score_error_by_time(exact, MU.float(), COV.float(), [(0.0, 1.0)])
+
+
+def test_exact_score_generates_the_data_moments():
+    x = diffusion.sample_gaussian(MU.float(), COV.float(), 20_000, seed=1)
+    scores = {"exact": diffusion.gaussian_score(MU.float(), COV.float())}
+    ds = diffusion.generated_moment_errors(scores, x, 20_000, n_steps=200, seed=2)
+    assert ds.mean_dev.dims == ("score", "method") and list(ds.method) == ["sde", "ode"]
+    assert float(ds.mean_dev.max()) < 0.06 and float(ds.cov_dev.max()) < 0.1
+    wrong = {"zero": lambda v, t: torch.zeros_like(v)}  # no score: samples stay N(0, I)
+    bad = diffusion.generated_moment_errors(wrong, x, 5000, n_steps=50, seed=2)
+    assert float(bad.mean_dev.min()) > 0.5
+
+
+def test_drowning_cutoff_is_where_the_power_equals_the_noise():
+    mass = 0.2
+    for var in (0.5, 1.0, 10.0):
+        k = diffusion.drowning_cutoff(var, mass)
+        assert abs(1 / (mass**2 + 4 * np.sin(k / 2) ** 2) - var) < 1e-12
+    assert diffusion.drowning_cutoff(0.1, mass) == np.pi  # below S(pi) = 1/(m^2 + 4)
+    assert diffusion.drowning_cutoff(100.0, mass) == 0.0  # above S(0) = 1/m^2 = 25
+    with pytest.raises(ValueError, match="noise_var > 0"):
+        diffusion.drowning_cutoff(0.0, mass)
+
+
+def test_denoising_by_mode_against_the_wiener_filter():
+    ds = diffusion.denoising_by_mode(16, 0.5, [0.5, 2.0], 20_000, seed=0)
+    power = 1 / (0.25 + 4 * np.sin(ds.k / 2) ** 2)  # closed-form spectrum
+    assert np.allclose(ds.power, power, atol=1e-12)
+    assert float(abs(ds.response - power / (power + ds.noise_var)).max()) < 1e-10
+    assert float(abs(ds.error_power / ds.predicted_error - 1).max()) < 0.06
+    assert float(abs(ds.gain - ds.wiener).max()) < 0.03
+    assert bool((ds.drowned == (abs(ds.k) > ds.k_star)).all())

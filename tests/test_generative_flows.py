@@ -64,3 +64,56 @@ def test_flow_density_integrates_to_one():
     with torch.no_grad():
         dens = flow.log_prob(torch.stack([X.ravel(), Y.ravel()], 1)).exp()
     assert abs(dens.sum().item() * (g[1] - g[0]).item() ** 2 - 1) < 1e-3
+
+
+# --- the chapter's experiment helpers ----------------------------------------------------
+
+def test_gaussian_fit_nll_is_the_entropy_of_the_sample_covariance():
+    x = np.random.default_rng(3).multivariate_normal([1.0, -1.0], [[2.0, 0.6], [0.6, 0.5]], 400)
+    ref = stats.multivariate_normal(cov=np.cov(x.T)).entropy()
+    assert abs(toy_data.gaussian_fit_nll(x) - ref) < 1e-12
+    with pytest.raises(ValueError, match="x must have shape"):
+        toy_data.gaussian_fit_nll(x[:2])
+
+
+def test_untrained_flow_is_the_identity_so_its_nll_is_the_standard_normal_one():
+    x = np.random.default_rng(0).normal(size=(50, 2))
+    flow = flows.fit_flow(x, n_layers=4, hidden=8, steps=0, seed=0)  # zero last layers
+    ref = -stats.multivariate_normal(np.zeros(2), np.eye(2)).logpdf(x).mean()
+    assert abs(flows.mean_nll(flow, x) - ref) < 1e-5
+    mean, cov = flows.latent_moments(flow, x)
+    assert np.allclose(mean, x.mean(0), atol=1e-6) and np.allclose(cov, np.cov(x.T), atol=1e-5)
+    assert np.allclose(flows.density(flow, x), np.exp(stats.norm.logpdf(x).sum(1)),
+                       rtol=1e-5)
+
+
+def test_fit_flow_is_seeded_and_leaves_the_global_torch_state_alone():
+    x = np.random.default_rng(1).normal(size=(64, 2))
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    a = flows.fit_flow(x, n_layers=2, hidden=8, steps=3, batch_size=16, seed=5)
+    assert torch.equal(torch.rand(1), before)
+    b = flows.fit_flow(x, n_layers=2, hidden=8, steps=3, batch_size=16, seed=5)
+    assert flows.mean_nll(a, x) == flows.mean_nll(b, x)
+
+
+def test_exactness_of_a_random_flow_and_of_a_broken_one():
+    torch.manual_seed(0)
+    flow = flows.RealNVP(dim=2, n_layers=4, hidden=16)
+    for p in flow.parameters():  # leave the identity: every layer acts
+        torch.nn.init.normal_(p, std=0.3)
+    x = np.random.default_rng(2).normal(size=(10, 2))
+    dev, roundtrip = flows.exactness(flow, x)
+    assert dev < 1e-10 and roundtrip < 1e-10
+
+    class Broken(flows.RealNVP):  # a log-determinant off by one nat
+        def forward(self, v):
+            z, logdet = super().forward(v)
+            return z, logdet + 1.0
+
+    broken = Broken(dim=2, n_layers=4, hidden=16)
+    broken.load_state_dict(flow.state_dict())
+    assert abs(flows.exactness(broken, x)[0] - 1.0) < 1e-10
+    with pytest.raises(ValueError, match="x must have shape"):
+        flows.exactness(flow, x[:, :1])

@@ -157,3 +157,46 @@ def test_train_gan_rejects_non_2d_data():
                                     np.array([[[1.0]]]))
     with pytest.raises(ValueError, match="two-dimensional"):
         gan2d.train_gan(line, steps=10)
+
+
+# --- the chapter's experiment helpers ----------------------------------------------------
+
+def test_mixture_density_and_discriminator_check():
+    p_data = toy_data.GaussianMixture(np.array([1.0]), np.array([[-1.0]]),
+                                      np.array([[[0.49]]]))
+    p_gen = toy_data.GaussianMixture(np.array([1.0]), np.array([[1.0]]), np.array([[[1.44]]]))
+    assert abs(gan.mixture_density(p_data)(0.3) - P_DATA(0.3)) < 1e-14
+    with pytest.raises(ValueError, match="one-dimensional"):
+        gan.mixture_density(RING)
+    x = np.linspace(-2.5, 2.5, 21)
+    check = gan.discriminator_check(p_data, p_gen, x, steps=400, hidden=32, seed=0)
+    assert np.allclose(check.d_star, P_DATA(x) / (P_DATA(x) + P_GEN(x)), atol=1e-12)
+    jsd = gan.jensen_shannon(P_DATA, P_GEN, -15, 15)  # scipy's densities, wider range
+    assert abs(check.jsd - jsd) < 1e-9
+    assert abs(check.v_star - (-np.log(4) + 2 * jsd)) < 1e-9
+    assert check.max_error < 0.08 and 0 <= check.v_star - check.v_trained < 0.01
+
+
+def test_point_mass_loss_against_a_known_discriminator():
+    class Bowl(torch.nn.Module):  # logit -|x|^2: D is largest, 1/2, at the origin
+        def forward(self, v):
+            return -(v**2).sum(1)
+
+    x = np.random.default_rng(0).normal(size=(100, 2))
+    point, data = gan2d.point_mass_loss(Bowl(), x, half_width=1.0, n_grid=11)
+    assert abs(point - np.log(2)) < 1e-7
+    assert abs(data - np.mean(np.log1p(np.exp((x**2).sum(1))))) < 1e-5
+
+
+def test_mode_collapse_counts_agree_with_mode_coverage():
+    study = gan2d.mode_collapse(RING, {"plain": 1, "mbstd": 4}, [0, 1], 0.05, steps=20,
+                                hidden=16, snapshot_steps=[0, 10, 20], n_samples=400)
+    cov = study.coverage
+    assert cov.n_covered.dims == ("variant", "seed") and list(cov.step) == [0, 10, 20]
+    for (name, s), run in study.runs.items():
+        c = gan2d.mode_coverage(run.sample(400, seed=s), RING.means, 0.05)
+        assert int(cov.n_covered.sel(variant=name, seed=s)) == c.n_covered
+        assert float(cov.high_quality.sel(variant=name, seed=s)) == c.high_quality
+        last = gan2d.mode_coverage(run.snapshots[-1], RING.means, 0.05).n_covered
+        assert int(cov.n_covered_path.sel(variant=name, seed=s, step=20)) == last
+    assert study.runs["mbstd", 0].discriminator.group == 4

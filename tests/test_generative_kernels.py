@@ -47,3 +47,36 @@ def test_wide_relu_networks_follow_the_recursion():
     emp = np.mean([kernels.wide_network_kernels(x, 4, 2000, sw, sb, "relu", seed=s)
                    for s in range(4)], axis=0)
     assert np.allclose(emp, theory, rtol=0.08, atol=0.02)
+
+
+# --- the chapter's experiment helpers ----------------------------------------------------
+
+def test_correlation_input_kernel_and_decay_exponent():
+    K = np.array([[[4.0, 1.0], [1.0, 1.0]], [[1.0, -0.5], [-0.5, 1.0]]])
+    assert np.allclose(kernels.correlation(K), [0.5, -0.5])
+    x = np.array([[1.0, 2.0], [0.0, -1.0]])
+    assert np.allclose(kernels.input_kernel(x, 2.0, 0.1), [[5.1, -1.9], [-1.9, 1.1]])
+    layers = np.arange(1, 51)
+    assert abs(kernels.decay_exponent(1 - 3 * layers**-2.0, start=5) + 2) < 1e-12
+    with pytest.raises(ValueError, match="two inputs"):
+        kernels.input_kernel(np.ones((3, 2)), 1.0, 0.1)
+
+
+def test_critical_line_is_where_chi1_is_one():
+    b = np.array([0.05, 0.5])
+    line = kernels.critical_line(b)
+    assert line.shape == (2,) and line[1] > line[0]
+    assert all(abs(kernels.chi1(w, s) - 1) < 1e-9 for w, s in zip(line, b, strict=True))
+
+
+def test_order_to_chaos_recursion_against_networks():
+    x = np.array([[1.0, 0.0, 0.5], [0.2, 0.9, -0.3]])
+    ds = kernels.order_to_chaos(x, 4, [1.0, 2.5], 0.05, width=2000, n_nets=4, seed=0)
+    assert ds.rho_theory.dims == ("sigma_w2", "layer") and list(ds.layer) == [1, 2, 3, 4]
+    for sw2 in (1.0, 2.5):  # layer one is the input kernel in closed form
+        K1 = 0.05 + sw2 * x @ x.T / 3
+        one = ds.sel(sigma_w2=sw2, layer=1)
+        assert abs(float(one.q_theory) - K1[0, 0]) < 1e-12
+        assert abs(float(one.rho_theory) - K1[0, 1] / np.sqrt(K1[0, 0] * K1[1, 1])) < 1e-12
+    assert float(ds.chi1.sel(sigma_w2=1.0)) < 1 < float(ds.chi1.sel(sigma_w2=2.5))
+    assert float(ds.q_dev.max()) < 0.08 and float(ds.rho_dev.max()) < 0.1

@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import xarray as xr
 from numpy.typing import NDArray
 
 
@@ -103,3 +104,51 @@ def train_gaussian_ebm(
         J_path[it], h_path[it] = J, h
     half = steps // 2
     return EBMFit(J_path[half:].mean(axis=0), h_path[half:].mean(axis=0), J_path)
+
+
+def relative_error(a: NDArray, b: NDArray) -> float:
+    """``|a - b| / |b|`` in the Frobenius (or Euclidean) norm."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return float(np.linalg.norm(a - b) / np.linalg.norm(b))
+
+
+def compare_negatives(
+    x: NDArray,
+    langevin_steps: tuple[float, ...] = (0.05, 0.01),
+    steps: int = 2000,
+    lr: float = 0.2,
+    n_negative: int = 2000,
+    seed: int = 0,
+) -> xr.Dataset:
+    """Train the Gaussian EBM on ``x`` ``(m, d)`` with exact and with Langevin negatives.
+
+    One run of :func:`train_gaussian_ebm` with exact negatives and one per step size in
+    ``langevin_steps``, all from ``seed``. Each is compared with the maximum-likelihood
+    solution and with its own prediction: the ML solution for exact negatives, the
+    :func:`ula_biased_precision` fixed point (and ``h = J mean(x)``) for Langevin chains.
+    Returns a Dataset over ``negatives`` (``"exact"``, ``"Langevin <step>"``) with the
+    relative errors ``J_to_ml``, ``h_to_ml``, ``J_to_pred``, ``h_to_pred``, ``pred_to_ml`` (of
+    the predicted ``J``), and ``J_path_to_ml`` ``(negatives, update)``: the relative distance
+    of each iterate of ``J`` (before averaging) to the ML solution.
+    """
+    x = np.asarray(x, dtype=float)
+    J_ml, h_ml = ml_solution(x)
+    labels = ["exact", *(f"Langevin {eps:g}" for eps in langevin_steps)]
+    settings = [dict(negatives="exact"),
+                *(dict(negatives="langevin", langevin_step=eps) for eps in langevin_steps)]
+    names = ["J_to_ml", "h_to_ml", "J_to_pred", "h_to_pred", "pred_to_ml"]
+    errors = {name: [] for name in names}
+    paths = []
+    for kw in settings:
+        fit = train_gaussian_ebm(x, steps=steps, lr=lr, n_negative=n_negative, seed=seed, **kw)
+        eps = kw.get("langevin_step")
+        J_pred = J_ml if eps is None else ula_biased_precision(J_ml, eps)
+        h_pred = J_pred @ x.mean(axis=0)
+        for name, (a, b) in zip(names, [(fit.J, J_ml), (fit.h, h_ml), (fit.J, J_pred),
+                                        (fit.h, h_pred), (J_pred, J_ml)], strict=True):
+            errors[name].append(relative_error(a, b))
+        paths.append(np.linalg.norm(fit.J_path - J_ml, axis=(1, 2)) / np.linalg.norm(J_ml))
+    ds = xr.Dataset({name: ("negatives", v) for name, v in errors.items()},
+                    coords={"negatives": labels})
+    ds["J_path_to_ml"] = (("negatives", "update"), np.array(paths))
+    return ds

@@ -15,9 +15,12 @@ alternate the mask so that every coordinate is transformed.
 
 from __future__ import annotations
 
+import copy
 import math
 
+import numpy as np
 import torch
+from numpy.typing import NDArray
 from torch import nn
 
 from rgnotes.generative.training import minimise
@@ -128,3 +131,75 @@ def train_flow(
         return -flow.log_prob(x_train[idx]).mean()
 
     return minimise(flow.parameters(), batch_loss, steps, lr)
+
+
+def fit_flow(
+    x_train: NDArray,
+    n_layers: int = 8,
+    hidden: int = 64,
+    steps: int = 2000,
+    batch_size: int = 256,
+    lr: float = 2e-3,
+    seed: int = 0,
+) -> RealNVP:
+    """A :class:`RealNVP` initialised from ``seed`` and trained by :func:`train_flow`.
+
+    ``x_train`` is ``(n, d)`` (any float array). The initial weights come from torch's
+    generator seeded with ``seed``; torch's global random state is left as it was.
+    """
+    x = _points(x_train, "x_train")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        flow = RealNVP(dim=x.shape[1], n_layers=n_layers, hidden=hidden)
+    train_flow(flow, torch.as_tensor(x, dtype=torch.float32), steps=steps,
+               batch_size=batch_size, lr=lr, seed=seed)
+    return flow
+
+
+def mean_nll(flow: RealNVP, x: NDArray) -> float:
+    """Mean negative log-likelihood ``-mean log p(x)`` of the points ``x`` ``(n, d)``, in nats."""
+    with torch.no_grad():
+        return float(-flow.log_prob(torch.as_tensor(_points(x, "x"), dtype=torch.float32)).mean())
+
+
+def density(flow: RealNVP, x: NDArray) -> NDArray[np.float64]:
+    """The flow's density ``p(x)`` at the points ``x`` ``(n, d)``: ``(n,)``."""
+    with torch.no_grad():
+        logp = flow.log_prob(torch.as_tensor(_points(x, "x"), dtype=torch.float32))
+    return np.exp(logp.double().numpy())
+
+
+def exactness(flow: RealNVP, x: NDArray) -> tuple[float, float]:
+    """How exact the flow's own log-determinant and inverse are, in float64.
+
+    On a double-precision copy of ``flow`` and the points ``x`` ``(n, d)``, returns
+    ``(max |sum of the layers' log-scales - log|det J|| , max |f^-1(f(x)) - x|)`` with ``J``
+    the full Jacobian from autograd (:func:`jacobian_logdet`). Both are rounding errors,
+    about ``1e-15``, for a correct coupling flow.
+    """
+    flow64 = copy.deepcopy(flow).double()
+    xt = torch.as_tensor(_points(x, "x"), dtype=torch.float64)
+    with torch.no_grad():
+        z, logdet = flow64(xt)
+        roundtrip = float((flow64.inverse(z) - xt).abs().max())
+    dev = float((logdet - jacobian_logdet(flow64, xt)).abs().max())
+    return dev, roundtrip
+
+
+def latent_moments(flow: RealNVP, x: NDArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Mean ``(d,)`` and covariance ``(d, d)`` of the latents ``f(x)`` of the points ``(n, d)``.
+
+    A well-trained flow gives about zero and the identity, its standard normal prior.
+    """
+    with torch.no_grad():
+        z = flow(torch.as_tensor(_points(x, "x"), dtype=torch.float32))[0].double().numpy()
+    return z.mean(axis=0), np.cov(z, rowvar=False)
+
+
+def _points(x: NDArray, name: str) -> NDArray[np.float64]:
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[1] < 2:
+        raise ValueError(f"{name} must have shape (n, d) with d >= 2, got {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return x

@@ -12,6 +12,7 @@ densities, by the same binary cross-entropy a GAN uses, and can be compared with
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -19,6 +20,7 @@ from numpy.typing import NDArray
 from scipy import integrate
 from torch import nn
 
+from rgnotes.generative.toy_data import GaussianMixture
 from rgnotes.generative.training import minimise
 
 Density = Callable[[float], float]
@@ -101,3 +103,66 @@ def jensen_shannon(p: Density, q: Density, lo: float, hi: float) -> float:
         return 0.5 * (term(a, m) + term(b, m)) if m > 0 else 0.0
 
     return integrate.quad(integrand, lo, hi, limit=200, epsabs=1e-12)[0]
+
+
+def mixture_density(mix: GaussianMixture) -> Density:
+    """The density of a one-dimensional mixture as a function of a float, for quadrature."""
+    if mix.dim != 1:
+        raise ValueError(f"need a one-dimensional mixture, got dimension {mix.dim}")
+    return lambda x: float(np.exp(mix.log_prob([[x]]))[0])
+
+
+@dataclass
+class DiscriminatorCheck:
+    """Result of :func:`discriminator_check`.
+
+    ``x`` ``(n,)``: the points; ``p_data``, ``p_gen``, ``d_star``, ``d_trained`` ``(n,)``:
+    the two densities, the optimal and the trained discriminator there; ``jsd``: the
+    Jensen-Shannon divergence (nats); ``v_star``, ``v_trained``: the value ``V(D)`` of the
+    optimal and the trained discriminator (nats), all by quadrature.
+    """
+
+    discriminator: Discriminator
+    x: NDArray[np.float64]
+    p_data: NDArray[np.float64]
+    p_gen: NDArray[np.float64]
+    d_star: NDArray[np.float64]
+    d_trained: NDArray[np.float64]
+    jsd: float
+    v_star: float
+    v_trained: float
+
+    @property
+    def max_error(self) -> float:
+        """``max |D - D*|`` over the points."""
+        return float(np.abs(self.d_trained - self.d_star).max())
+
+
+def discriminator_check(
+    p_data: GaussianMixture,
+    p_gen: GaussianMixture,
+    x: NDArray,
+    steps: int = 3000,
+    hidden: int = 64,
+    seed: int = 0,
+    lo: float = -12.0,
+    hi: float = 12.0,
+) -> DiscriminatorCheck:
+    """Train a :class:`Discriminator` on samples of two 1D mixtures and compare it with ``D*``.
+
+    The network is initialised from ``seed`` (torch's global state left as it was) and
+    trained by :func:`train_discriminator`; ``x`` ``(n,)`` are the points of comparison, and
+    the integrals (``JSD``, ``V``) run over ``[lo, hi]``.
+    """
+    f_data, f_gen = mixture_density(p_data), mixture_density(p_gen)
+    x = np.asarray(x, dtype=float).ravel()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        disc = Discriminator(hidden=hidden)
+    train_discriminator(disc, lambda n, r: p_data.sample(n, r)[:, 0],
+                        lambda n, r: p_gen.sample(n, r)[:, 0], steps=steps, seed=seed)
+    pd, pg = np.exp(p_data.log_prob(x[:, None])), np.exp(p_gen.log_prob(x[:, None]))
+    v_star = gan_value(lambda v: f_data(v) / (f_data(v) + f_gen(v)), f_data, f_gen, lo, hi)
+    v_trained = gan_value(lambda v: float(disc.prob([v])[0]), f_data, f_gen, lo, hi)
+    return DiscriminatorCheck(disc, x, pd, pg, optimal_discriminator(pd, pg), disc.prob(x),
+                              jensen_shannon(f_data, f_gen, lo, hi), v_star, v_trained)

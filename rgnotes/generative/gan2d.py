@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import xarray as xr
 from numpy.typing import NDArray
 from torch import nn
 
@@ -231,3 +232,76 @@ def mode_coverage(
     else:
         kl = float("nan")
     return ModeCoverage(counts, covered, int(covered.sum()), float(good.mean()), kl)
+
+
+@dataclass
+class ModeCollapse:
+    """Result of :func:`mode_collapse`.
+
+    ``runs[variant, seed]``: the :class:`GANRun` of each training. ``coverage``: a Dataset
+    over ``(variant, seed)`` with ``n_covered``, ``high_quality`` and ``kl_uniform`` of
+    :func:`mode_coverage` for the final generator, and ``n_covered_path``
+    ``(variant, seed, step)``: the modes covered by the snapshots during training.
+    """
+
+    runs: dict[tuple[str, int], GANRun]
+    coverage: xr.Dataset
+
+
+def mode_collapse(
+    data: GaussianMixture,
+    variants: dict[str, int],
+    seeds: list[int],
+    std: float,
+    steps: int = 2000,
+    hidden: int = 64,
+    snapshot_steps: NDArray | list[int] = (),
+    n_samples: int = 10_000,
+) -> ModeCollapse:
+    """Train :func:`train_gan` for every variant and seed and count the modes each covers.
+
+    ``variants`` maps a name to the discriminator's minibatch ``group`` (1: the plain GAN);
+    everything else is the same for all. The final generator of the run with seed ``s`` is
+    sampled ``n_samples`` times from latent seed ``s``; modes (``data.means``, width ``std``)
+    are counted by :func:`mode_coverage`, also on every snapshot.
+    """
+    runs, final, path = {}, [], []
+    for name, group in variants.items():
+        for s in seeds:
+            run = train_gan(data, steps=steps, group=group, hidden=hidden,
+                            snapshot_steps=snapshot_steps, seed=s)
+            runs[name, s] = run
+            c = mode_coverage(run.sample(n_samples, seed=s), data.means, std)
+            final.append((c.n_covered, c.high_quality, c.kl_uniform))
+            path.append([mode_coverage(x, data.means, std).n_covered for x in run.snapshots])
+    shape = (len(variants), len(seeds))
+    final_arr = np.array(final).reshape(*shape, 3)
+    ds = xr.Dataset(
+        {"n_covered": (("variant", "seed"), final_arr[..., 0].astype(int)),
+         "high_quality": (("variant", "seed"), final_arr[..., 1]),
+         "kl_uniform": (("variant", "seed"), final_arr[..., 2]),
+         "n_covered_path": (("variant", "seed", "step"),
+                            np.array(path, dtype=int).reshape(*shape, -1))},
+        coords={"variant": list(variants), "seed": list(seeds),
+                "step": np.asarray(sorted(snapshot_steps), dtype=np.int64)})
+    return ModeCollapse(runs, ds)
+
+
+def point_mass_loss(
+    discriminator: nn.Module, x_data: NDArray, half_width: float = 3.0, n_grid: int = 301
+) -> tuple[float, float]:
+    """The generator's loss ``-log D`` against a frozen discriminator: point mass vs data.
+
+    Returns ``(-log D at the grid maximum of D, -mean log D over x_data)`` in nats, the
+    first over an ``n_grid x n_grid`` grid on ``[-half_width, half_width]^2``. A point mass
+    at the maximum of ``D`` is the generator's best reply to a fixed discriminator; when its
+    loss is below the data's, collapsing pays.
+    """
+    axis = np.linspace(-half_width, half_width, n_grid)
+    grid = np.stack(np.meshgrid(axis, axis), -1).reshape(-1, 2)
+    x = _check_points(x_data, "x_data")
+    softplus = nn.functional.softplus  # -log sigmoid(a) = softplus(-a)
+    with torch.no_grad():
+        logit_grid = discriminator(torch.tensor(grid, dtype=torch.float32))
+        logit_data = discriminator(torch.tensor(x, dtype=torch.float32))
+    return float(softplus(-logit_grid.max())), float(softplus(-logit_data).mean())

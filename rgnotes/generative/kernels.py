@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 import torch
+import xarray as xr
 from numpy.typing import NDArray
 from scipy import optimize
 
@@ -139,3 +140,71 @@ def wide_network_kernels(
         out.append((z @ z.T / width).numpy())
         h = act(z)
     return np.stack(out)
+
+
+def correlation(K: NDArray) -> NDArray[np.float64]:
+    """Correlation ``K_01 / sqrt(K_00 K_11)`` of two inputs: kernels ``(..., 2, 2)``."""
+    K = np.asarray(K, dtype=float)
+    return K[..., 0, 1] / np.sqrt(K[..., 0, 0] * K[..., 1, 1])
+
+
+def input_kernel(x: NDArray, sigma_w2: float, sigma_b2: float) -> NDArray[np.float64]:
+    """First-layer kernel ``sigma_b^2 + sigma_w^2 x x^T / d`` of the inputs ``x`` ``(2, d)``."""
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[0] != 2:
+        raise ValueError(f"x must hold two inputs, shape (2, d); got {x.shape}")
+    return sigma_b2 + sigma_w2 * x @ x.T / x.shape[1]
+
+
+def critical_line(sigma_b2: NDArray) -> NDArray[np.float64]:
+    """The order-to-chaos line: :func:`critical_sigma_w2` at each ``sigma_b^2``, same shape."""
+    sigma_b2 = np.asarray(sigma_b2, dtype=float)
+    return np.vectorize(critical_sigma_w2, otypes=[float])(sigma_b2)
+
+
+def order_to_chaos(
+    x: NDArray,
+    depth: int,
+    sigma_w2: list[float],
+    sigma_b2: float,
+    width: int,
+    n_nets: int,
+    seed: int = 0,
+) -> xr.Dataset:
+    """Kernel recursion against random tanh networks, for each weight variance.
+
+    For every ``sigma_w^2`` the kernels of layers ``1 .. depth`` of the two inputs ``x``
+    ``(2, d)`` from :func:`kernel_flow` (``theory``) and averaged over ``n_nets`` networks
+    of :func:`wide_network_kernels` with the given ``width`` (seeds ``seed, seed + 1, ...``).
+    Returns a Dataset over ``(sigma_w2, layer)`` with ``q_theory``, ``q_nets`` (the variance
+    of the first input), ``rho_theory``, ``rho_nets`` (the correlation), and over
+    ``sigma_w2`` ``chi1`` (:func:`chi1`), ``q_dev`` (max relative deviation of ``q_nets``)
+    and ``rho_dev`` (max absolute deviation of ``rho_nets``) over the layers.
+    """
+    out: dict[str, list] = {k: [] for k in ("q_theory", "q_nets", "rho_theory", "rho_nets")}
+    for sw2 in sigma_w2:
+        theory = kernel_flow(input_kernel(x, sw2, sigma_b2), depth, sw2, sigma_b2, np.tanh)
+        nets = np.mean([wide_network_kernels(x, depth, width, sw2, sigma_b2, "tanh",
+                                             seed=seed + i) for i in range(n_nets)], axis=0)
+        out["q_theory"].append(theory[:, 0, 0])
+        out["q_nets"].append(nets[:, 0, 0])
+        out["rho_theory"].append(correlation(theory))
+        out["rho_nets"].append(correlation(nets))
+    ds = xr.Dataset({k: (("sigma_w2", "layer"), np.array(v)) for k, v in out.items()},
+                    coords={"sigma_w2": list(sigma_w2), "layer": np.arange(1, depth + 1)})
+    ds["chi1"] = ("sigma_w2", [chi1(sw2, sigma_b2) for sw2 in sigma_w2])
+    ds["q_dev"] = abs(ds.q_nets / ds.q_theory - 1).max("layer")
+    ds["rho_dev"] = abs(ds.rho_nets - ds.rho_theory).max("layer")
+    return ds
+
+
+def decay_exponent(rho: NDArray, start: int) -> float:
+    """Exponent ``p`` of ``1 - rho ~ layer^p`` by a log-log fit over layers ``start + 1 ..``.
+
+    ``rho`` ``(depth,)`` holds the correlations of layers ``1 .. depth``.
+    """
+    rho = np.asarray(rho, dtype=float)
+    layers = np.arange(1, rho.size + 1)
+    if not 0 <= start < rho.size - 1:
+        raise ValueError(f"start must leave at least two layers of {rho.size}, got {start}")
+    return float(np.polyfit(np.log(layers[start:]), np.log(1 - rho[start:]), 1)[0])

@@ -70,3 +70,18 @@ def ring_of_gaussians(k: int = 8, radius: float = 2.0, std: float = 0.25) -> Gau
     means = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
     covs = np.broadcast_to(std**2 * np.eye(2), (k, 2, 2)).copy()
     return GaussianMixture(np.full(k, 1.0 / k), means, covs)
+
+
+def gaussian_fit_nll(x: NDArray) -> float:
+    """NLL (nats per point) of the best single Gaussian fitted to the points ``x`` ``(n, d)``.
+
+    The entropy ``log det(2 pi e C) / 2`` of the Gaussian with the sample covariance ``C``
+    (``1/(n-1)`` normalisation): the floor a one-Gaussian model reaches on such data.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or x.shape[0] <= x.shape[1]:
+        raise ValueError(f"x must have shape (n, d) with n > d, got {x.shape}")
+    sign, logdet = np.linalg.slogdet(2 * np.pi * np.e * np.atleast_2d(np.cov(x, rowvar=False)))
+    if sign <= 0:
+        raise ValueError("x has a singular sample covariance")
+    return float(0.5 * logdet)
