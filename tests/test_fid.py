@@ -153,9 +153,19 @@ def test_inception_structure_and_state_dict_round_trip(random_weights):
 
 def test_fid_end_to_end_with_a_weights_file(random_weights):
     _, _, path = random_weights
-    a = np.random.default_rng(5).integers(0, 256, size=(2, 3, 32, 32), dtype=np.uint8)
-    # identical sets: zero although the 2-sample covariance (rank 1 in 2048 dims) is singular
-    assert abs(fid(a, a, weights=path)) < 1e-6
+    rng = np.random.default_rng(5)
+    a = rng.integers(0, 256, size=(3, 3, 32, 32), dtype=np.uint8)
+    b = rng.integers(0, 256, size=(4, 3, 32, 32), dtype=np.uint8) // 2  # darker images
+    net = load_inception(path)
+    fa, fb = inception_features(a, net), inception_features(b, net)
+    # FID is the Frechet distance of the fitted Gaussians of the two feature sets (the
+    # feature-space formula is checked against the d x d matrix square root above)
+    want = frechet_distance_features(fa, fb)
+    assert want > 1e-3 * np.trace(np.cov(fa.T))  # far from zero: the sets differ
+    assert fid(a, b, weights=path, batch_size=2) == pytest.approx(want, rel=1e-6)
+    # identical sets: zero to rounding, although the 3-sample covariance (rank 2 in 2048
+    # dimensions) is singular
+    assert abs(fid(a, a, weights=path)) < 1e-9 * np.trace(np.cov(fa.T))
 
 
 def test_inception_features_match_pytorch_fid(one_torch_thread):

@@ -115,7 +115,12 @@ def test_tiny_run_shapes_types_and_continuity():
     assert traj.dt_frame == 0.05 and traj.params["n_particles"] == 100
     # unwrapped: no jump of order box between consecutive frames (10 steps of dt = 0.005)
     assert np.abs(np.diff(traj.positions, axis=0)).max() < 0.5
-    assert np.all(np.abs(traj.temperature - 1.0) < 0.5)
+    # Nose-Hoover NVT: the kinetic temperature of N particles (3N - 3 degrees of freedom)
+    # fluctuates about T with a canonical spread of T sqrt(2 / (3N - 3)) = 0.082; over 20
+    # frames the mean is within 0.03 of T (seeds 0-7 of this run: 0.973 to 1.032)
+    spread = np.sqrt(2 / (3 * 100 - 3))
+    assert abs(traj.temperature.mean() - 1.0) < 0.08
+    assert 0.5 * spread < traj.temperature.std() < 2 * spread
 
 
 @pytest.mark.parametrize("interrupt_after", [1, 3])  # during equilibration; during production
