@@ -8,8 +8,14 @@ spin but one in ``b``) maps ``t`` to ``t**b``.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+import xarray as xr
 from numpy.typing import ArrayLike, NDArray
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 _PAULI_Z = np.diag([1.0, -1.0])
 
@@ -136,3 +142,101 @@ def chain_correlations(spins: NDArray[np.integer], distances: ArrayLike) -> NDAr
     if np.any((r < 1) | (r >= spins.shape[1])):
         raise ValueError(f"distances must lie in [1, {spins.shape[1] - 1}]")
     return np.stack([(spins[:, :-d] * spins[:, d:]).mean(axis=1) for d in r], axis=1)
+
+
+def decimate_by_summation(K: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """``(K', g)`` read off the brute-force sum over a middle spin, for ``b = 2``.
+
+    ``W(s1, s3) = sum_{s2 = ±1} exp(K s2 (s1 + s3))`` for the four boundary configurations;
+    ``e^{2K'} = W(+,+) / W(+,-)`` and ``e^{2g} = W(+,+) W(+,-)``. The independent route to
+    :func:`decimate_coupling` and :func:`decimation_constant`; ``K`` of any shape (moderate
+    ``|K|``: the sums are formed directly and overflow beyond ``|K|`` of about 350).
+    """
+    K = np.asarray(K, dtype=float)
+    s1, s3 = np.meshgrid([1.0, -1.0], [1.0, -1.0], indexing="ij")
+    k = K[..., None, None]
+    W = sum(np.exp(k * s2 * (s1 + s3)) for s2 in (1.0, -1.0))  # (..., s1, s3)
+    return 0.5 * np.log(W[..., 0, 0] / W[..., 0, 1]), 0.5 * np.log(W[..., 0, 0] * W[..., 0, 1])
+
+
+def partition_under_decimation(
+    K: ArrayLike, N: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Both sides of ``ln Z_N(K) = (N/2) g(K) + ln Z_{N/2}(K')`` on a ring of even ``N``.
+
+    Returns ``(ln Z_N(K), (N/2) g(K) + ln Z_{N/2}(K'))``, each of the shape of ``K``, from
+    :func:`log_partition_ring`, :func:`decimation_constant` and :func:`decimate_coupling`.
+    """
+    if int(N) != N or N < 2 or N % 2:
+        raise ValueError(f"N must be an even integer >= 2, got {N!r}")
+    K = np.asarray(K, dtype=float)
+    ring = np.vectorize(log_partition_ring, otypes=[float])
+    return ring(K, N), N / 2 * decimation_constant(K) + ring(decimate_coupling(K), N // 2)
+
+
+def ring_correlation_closed_form(K: float, r: ArrayLike, N: int) -> NDArray[np.float64]:
+    """``<s_0 s_r> = (t^r + t^(N-r)) / (1 + t^N)`` on a ring of ``N`` spins, ``t = tanh K``."""
+    r = np.asarray(r, dtype=float)
+    if np.any((r < 0) | (r > N)):
+        raise ValueError(f"distances must lie in [0, N={N}]")
+    t = np.tanh(K)
+    return (t**r + t ** (N - r)) / (1 + t**N)
+
+
+def zero_temperature_eigenvalue(u: tuple[float, float] = (1e-6, 1e-7)) -> float:
+    """Slope of the decimation map at ``K* = inf`` in the variable ``u = exp(-2K)``.
+
+    The finite difference ``(u'(u_0) - u'(u_1)) / (u_0 - u_1)`` with ``u' = exp(-2K')``; it
+    tends to the eigenvalue ``b^y = 2`` (``y = 1``) as ``u -> 0``, with an error of order ``u``.
+    """
+    u = np.asarray(u, dtype=float)
+    if u.shape != (2,) or np.any(u <= 0) or u[0] == u[1]:
+        raise ValueError(f"u must be two different positive numbers, got {u}")
+    u_prime = np.exp(-2 * decimate_coupling(-0.5 * np.log(u)))
+    return float((u_prime[0] - u_prime[1]) / (u[0] - u[1]))
+
+
+def sampled_correlations(
+    K: float, length: int, n_samples: int, r_max: int, b: int = 2,
+    seed: int | np.random.Generator | None = None,
+) -> xr.Dataset:
+    """Correlations of exact open-chain samples before and after decimation by ``b``.
+
+    ``n_samples`` chains of ``length`` spins from :func:`sample_open_chain`; the original
+    chains at distances ``r = 1 .. b r_max`` and the decimated ones (:func:`decimate`) at
+    ``r_coarse = 1 .. r_max`` in units of their own lattice. Returns a Dataset with
+    ``original``, ``original_err`` ``(r,)`` and ``decimated``, ``decimated_err``, ``exact``
+    (``tanh(K')^r_coarse``) and ``z`` (deviation in standard errors) ``(r_coarse,)``; errors
+    are standard errors over the independent chains.
+    """
+    from rgnotes.stats import mean_and_error
+
+    chains = sample_open_chain(K, length, n_samples, seed=seed)
+    r, r_coarse = np.arange(1, b * r_max + 1), np.arange(1, r_max + 1)
+    fine, fine_err = mean_and_error(chain_correlations(chains, r), axis=0)
+    coarse, coarse_err = mean_and_error(chain_correlations(decimate(chains, b), r_coarse), axis=0)
+    exact = np.tanh(decimate_coupling(K, b)) ** r_coarse
+    return xr.Dataset(
+        {"original": ("r", fine), "original_err": ("r", fine_err),
+         "decimated": ("r_coarse", coarse), "decimated_err": ("r_coarse", coarse_err),
+         "exact": ("r_coarse", exact), "z": ("r_coarse", (coarse - exact) / coarse_err)},
+        coords={"r": r, "r_coarse": r_coarse}, attrs={"K": float(K), "b": b})
+
+
+def plot_flow(axes: tuple[Axes, Axes], t0: float = 0.999, couplings: ArrayLike = (0.3, 1.0),
+              steps: int = 12) -> None:
+    """Left: the map ``t' = t^2`` with a staircase of ``steps`` iterations from ``t0`` and the
+    fixed points 0 and 1; right: ``K_n`` against the step ``n`` from each of ``couplings``."""
+    ax1, ax2 = axes
+    tt = np.linspace(0, 1, 200)
+    ax1.plot(tt, tt**2, "C0", label="$t' = t^2$")
+    ax1.plot(tt, tt, "k--", lw=0.8, label="$t' = t$")
+    path = np.repeat(np.tanh(rg_flow(np.arctanh(t0), steps)), 2)  # (t0,t0) -> (t0,t1) ...
+    ax1.plot(path[:-1], path[1:], "C3", lw=0.8, label="iterations")
+    ax1.plot([0, 1], [0, 1], "ko", ms=6)
+    ax1.set(xlabel="$t$", ylabel="$t'$", aspect="equal")
+    ax1.legend(loc="upper left", fontsize=8)
+    flows = rg_flow(couplings, steps)
+    ax2.plot(flows, "o-", ms=3)
+    ax2.set(xlabel="RG step $n$", ylabel="$K_n$")
+    ax2.legend([f"$K_0 = {k:g}$" for k in flows[0]], fontsize=8)

@@ -102,3 +102,49 @@ def test_bad_input():
         ising_chain.ring_correlation(0.5, [11], 10)
     with pytest.raises(ValueError, match="distances"):
         ising_chain.chain_correlations(np.ones((3, 4)), [4])
+
+
+# --- the chapter's experiment helpers ----------------------------------------------------
+
+def test_decimation_by_summation_against_closed_forms():
+    K = np.array([-0.6, 0.1, 1.0, 5.0])
+    K_sum, g_sum = ising_chain.decimate_by_summation(K)
+    assert np.allclose(K_sum, 0.5 * np.log(np.cosh(2 * K)), rtol=1e-13, atol=1e-15)
+    assert np.allclose(g_sum, np.log(2) + 0.5 * np.log(np.cosh(2 * K)), rtol=1e-13)
+
+
+def test_partition_under_decimation_against_enumeration():
+    K, N = np.array([0.3, 1.1]), 8
+    lhs, rhs = ising_chain.partition_under_decimation(K, N)
+    brute = [np.log(enumerate_ring(k, N)[1].sum()) for k in K]
+    assert np.allclose(lhs, brute, rtol=1e-13) and np.allclose(rhs, brute, rtol=1e-13)
+    with pytest.raises(ValueError, match="even integer"):
+        ising_chain.partition_under_decimation(K, 7)
+
+
+def test_ring_correlation_closed_form_against_enumeration():
+    K, N = 0.9, 10
+    spins, weight = enumerate_ring(K, N)
+    r = np.arange(N + 1)
+    brute = np.array([(spins[:, 0] * spins[:, d % N] * weight).sum() for d in r]) / weight.sum()
+    assert np.allclose(ising_chain.ring_correlation_closed_form(K, r, N), brute, atol=1e-13)
+    with pytest.raises(ValueError, match="distances"):
+        ising_chain.ring_correlation_closed_form(K, [N + 1], N)
+
+
+def test_zero_temperature_eigenvalue_is_two():
+    # u' = exp(-2K') = 2u / (1 + u^2) exactly (tanh K' = tanh^2 K), so the slope is 2 - O(u^2)
+    assert abs(ising_chain.zero_temperature_eigenvalue((1e-4, 2e-4)) - 2) < 1e-6
+    with pytest.raises(ValueError, match="two different positive"):
+        ising_chain.zero_temperature_eigenvalue((1e-4, 1e-4))
+
+
+def test_sampled_correlations_follow_tanh_powers():
+    ds = ising_chain.sampled_correlations(0.6, 41, 20_000, r_max=4, seed=1)
+    t = np.tanh(0.6)
+    assert list(ds.r) == list(range(1, 9)) and list(ds.r_coarse) == [1, 2, 3, 4]
+    assert np.allclose(ds.exact, t ** (2 * ds.r_coarse), rtol=1e-12)
+    assert float(abs((ds.original - t**ds.r) / ds.original_err).max()) < 4.5
+    assert float(abs(ds.z).max()) < 4.5
+    # decimated at distance r is the original at distance 2r (the same spin pairs, fewer)
+    assert np.allclose(ds.decimated, ds.original.sel(r=2 * ds.r_coarse.values), atol=0.01)
