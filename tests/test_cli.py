@@ -2,6 +2,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from rgnotes import cache
 from rgnotes.__main__ import main
@@ -37,3 +38,30 @@ def test_iid():
 
     x = iid(20_000, 3, seed=0)
     assert np.allclose(np.cov(x.T), np.eye(3), atol=0.03)
+
+
+def _subparser(parser, *names):
+    import argparse
+
+    for name in names:
+        (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parser = action.choices[name]
+    return parser
+
+
+@pytest.mark.parametrize("command", [("cache",), ("rgflow", "train")])
+def test_every_option_has_help_with_its_default_and_no_markup(command):
+    import argparse
+
+    from rgnotes.__main__ import build_parser
+
+    parser = _subparser(build_parser(), *command)
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        assert action.help, f"{action.dest} has no help"
+        if action.option_strings and not action.required:
+            assert "default" in action.help, f"{action.dest}: no default in {action.help!r}"
+    text = parser.format_help()
+    for markup in ("``", ":func:", ":class:", ":mod:", ":data:", ":meth:"):
+        assert markup not in text, f"reST markup {markup} in the help of {' '.join(command)}"

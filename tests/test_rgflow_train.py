@@ -5,6 +5,7 @@ import json
 import os
 import sys
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -354,12 +355,25 @@ def test_output_that_is_a_file_or_unwritable_is_refused_before_training(tmp_path
     with pytest.raises(ValueError, match="not a folder"):
         train(data(8), data(8), SMALL, afile / "run", progress=False)
     assert afile.read_text() == "mine"
+    if Path("/proc/self").is_dir():  # Linux: nobody, not even root, creates files there
+        with pytest.raises(ValueError, match="cannot write"):
+            train(data(8), data(8), SMALL, "/proc/rgnotes-run", progress=False)
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
-    if os.access(locked, os.W_OK):  # root writes anywhere
-        pytest.skip("this user can write into a read-only folder")
-    with pytest.raises(ValueError, match="cannot write"):
-        train(data(8), data(8), SMALL, locked / "run", progress=False)
+    if not os.access(locked, os.W_OK):  # root writes anywhere
+        with pytest.raises(ValueError, match="cannot write"):
+            train(data(8), data(8), SMALL, locked / "run", progress=False)
+
+
+def test_progress_bar_is_cleared_before_an_error(tmp_path, monkeypatch, capsys):
+    def poisoned(self, z):
+        return torch.full(z.shape[:1], float("nan"))
+
+    monkeypatch.setattr(priors_module.Gaussian, "log_prob", poisoned)
+    with pytest.raises(FloatingPointError):
+        train(data(16), data(8), SMALL, tmp_path, batch_size=8, progress=True)
+    err = capsys.readouterr().err
+    assert "epoch 1/1" in err and err.endswith("\r")  # the line is blanked: no bar left
 
 
 @pytest.fixture()
@@ -404,6 +418,10 @@ def test_cli_refuses_a_file_as_out_and_a_checkpoint_of_other_data(tmp_path, fake
     err = capsys.readouterr().err
     assert err.startswith("error:") and err.count("\n") == 1 and "not a folder" in err
     assert afile.read_text() == "mine"
+    if Path("/proc/self").is_dir():
+        assert main(_cli("/proc/rgnotes-run")) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error:") and err.count("\n") == 1 and "cannot write" in err
     assert main(_cli(tmp_path / "run", "--resume")) == 0
     assert "starting fresh" in capsys.readouterr().out
     argv = _cli(tmp_path / "run", "--resume")

@@ -25,6 +25,7 @@ import json
 import math
 import os
 import random
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -98,13 +99,17 @@ def _check_device(device: str | torch.device) -> torch.device:
     return dev
 
 
-def _check_out(out: Path) -> None:
-    """``out`` is (or can be made) a folder this process can write into."""
+def _prepare_out(out: Path) -> None:
+    """Create the folder ``out`` if needed and make sure this process can write into it."""
     existing = next(p for p in (out, *out.parents) if p.exists() or p == p.parent)
     if not existing.is_dir():
         raise ValueError(f"out {out}: {existing} exists and is not a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ValueError(f"out {out}: cannot write into {existing}")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise ValueError(f"out {out}: cannot write there ({exc.strerror or exc})") from exc
 
 
 def _check_arguments(epochs: Any, batch_size: Any, lr: Any, weight_decay: Any, clip: Any,
@@ -303,10 +308,10 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     """
     _check_arguments(epochs, batch_size, lr, weight_decay, clip, n_samples, threads)
     device = _check_device(device)
-    out = Path(out)
-    _check_out(out)
     for name, data in (("train", train_data), ("test", test_data)):
         _check_data(name, data, config)
+    out = Path(out)
+    _prepare_out(out)
     if threads is not None:
         torch.set_num_threads(threads)
     settings = {"model": {**config, "layers_per_level": list(config["layers_per_level"])},
@@ -347,23 +352,24 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
         steps = math.ceil(len(mine) / batch_size)
         net.train()
         t0, total = time.perf_counter(), 0.0
-        bar = tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}",
-                   disable=not progress or rank != 0, leave=False)
-        for step in bar:
-            idx = np.sort(mine[step * batch_size:(step + 1) * batch_size])
-            x = torch.from_numpy(train_data[idx]).to(device)
-            loss = -log_prob(net, the_prior, x, noise).mean() / n_dims
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"non-finite loss {float(loss.detach())} at epoch {epoch + 1}, step {step + 1} "
-                    f"of {steps}; last good checkpoint: {last_good}")
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
-            bpd = float(loss.detach()) / math.log(2) + 8
-            total += bpd * len(idx)
-            bar.set_postfix(bpd=f"{bpd:.3f}")
+        # a context, so that the bar is cleared before an error is reported
+        with tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}",
+                  disable=not progress or rank != 0, leave=False) as bar:
+            for step in bar:
+                idx = np.sort(mine[step * batch_size:(step + 1) * batch_size])
+                x = torch.from_numpy(train_data[idx]).to(device)
+                loss = -log_prob(net, the_prior, x, noise).mean() / n_dims
+                if not torch.isfinite(loss):
+                    raise FloatingPointError(
+                        f"non-finite loss {float(loss.detach())} at epoch {epoch + 1}, "
+                        f"step {step + 1} of {steps}; last good checkpoint: {last_good}")
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+                optimizer.step()
+                bpd = float(loss.detach()) / math.log(2) + 8
+                total += bpd * len(idx)
+                bar.set_postfix(bpd=f"{bpd:.3f}")
         seconds = time.perf_counter() - t0
         if world > 1:
             import torch.distributed as dist
