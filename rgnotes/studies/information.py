@@ -41,15 +41,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
 from scipy.stats import spearmanr
 
+from rgnotes import plotting
 from rgnotes.coarse import coarse_grain, pair, pair_from_correlation
 from rgnotes.coarse import information_rule as rule
 from rgnotes.coarse.correlation import correlation_matrix
-from rgnotes.coarse.lattice import are_neighbours
+from rgnotes.coarse.lattice import are_neighbours, cluster_image
 from rgnotes.coarse.matching import greedy_matching
 from rgnotes.information import (
     entropy,
@@ -66,6 +68,9 @@ from rgnotes.metrics import mean_variance_curve, power_law_fit, spins_to_binary
 from rgnotes.simulators import gaussian, ising
 from rgnotes.simulators.ising_exact import T_C
 from rgnotes.studies.core import Arrays, Study, Unit, describe
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 #: The pairing rules compared on Ising hierarchies: name -> options of ``coarse_grain``.
 RULES: dict[str, dict] = {
@@ -474,3 +479,90 @@ STUDY = Study(name="information", version=1,
                           "limit, Ising rules",
               presets=PRESETS, units=units, compute=compute, to_dataset=to_dataset,
               finish=finish, verify_units=verify_units, summary=summary, rtol=1e-6)
+
+
+# ---- the chapter's figures: each draws one Dataset on the axes it is given -----------------
+
+def plot_estimators(ds: xr.Dataset, axes: list[Axes]) -> None:
+    """Bias against samples m, with the spread over replicates as bars. Left: the plug-in
+    mutual information without (open) and with (filled) the Miller-Madow correction. Right:
+    the KSG estimator for each test case."""
+    left, right = axes
+    curves = [(left, ds["plugin_error"].sel(estimate=e), e) for e in ("I plain", "I Miller-Madow")]
+    curves += [(right, ds["ksg_error"].sel(case=c), c) for c in ds["case"].values]
+    for i, (ax, e, label) in enumerate(curves):
+        ax.errorbar(e[e.dims[0]], e.mean("replicate"), e.std("replicate", ddof=1), capsize=2,
+                    label=str(label), mfc="white" if label == "I plain" else None,
+                    **plotting.series(i % 2))
+    for ax, ylabel in ((left, "bias of I (nats)"), (right, "KSG bias (nats)")):
+        ax.axhline(0, color="k", lw=0.7)
+        ax.set(xscale="log", xlabel="samples m", ylabel=ylabel)
+        ax.legend()
+
+
+def plot_hidden(ds: xr.Dataset, axes: list[Axes]) -> None:
+    """Left: the example hidden pair (dependent, uncorrelated). Right: the fraction of the
+    true pairs each rule finds on the continuous and the discrete data set (hatched)."""
+    left, right = axes
+    x, y = ds["example"].sel(xy="x").values, ds["example"].sel(xy="y").values
+    left.plot(x, y, ".", ms=2, alpha=0.5, color=plotting.COLORS[0])
+    left.set(xlabel="x", ylabel="y", title=f"corr = {np.corrcoef(x, y)[0, 1]:.3f}")
+    names = {"square": "x, x^2 (continuous)", "abs": "x, |x| (discrete)"}
+    n = ds.sizes["pairing"]
+    for i, (data, label) in enumerate(names.items()):
+        right.bar(np.arange(n) + (i - 0.5) * 0.38, ds["found"].sel(data=data), 0.38,
+                  color=plotting.COLORS[i], hatch="//" if i else None, edgecolor="k",
+                  label=label)
+    right.set_xticks(np.arange(n), ds["pairing"].values)
+    right.set(ylabel="true pairs found", ylim=(0, 1.05))
+    right.legend()
+
+
+def plot_tradeoff(ds: xr.Dataset, axes: list[Axes]) -> None:
+    """Left: total relevance against total compression of the pairing chosen at each beta
+    (colour bar). Right: the fraction of those pairs that are lattice neighbours."""
+    left, right = axes
+    comp, rel, beta = ds["tradeoff_compression"], ds["tradeoff_relevance"], ds["beta"]
+    points = left.scatter(comp, rel, c=beta, cmap=plotting.CMAP, s=20, edgecolors="k",
+                          linewidths=0.4)
+    left.plot(comp, rel, "-", color="0.6", lw=0.8, zorder=0)
+    left.figure.colorbar(points, ax=left, label="beta")
+    left.set(xlabel="compression  sum H(Y)  (nats)", ylabel="relevance  sum I(X^c; Y)  (nats)")
+    right.plot(beta, ds["tradeoff_neighbours"], **plotting.series(0))
+    right.set(xlabel="beta", ylabel="neighbour pairs", ylim=(-0.05, 1.05))
+
+
+def plot_gaussian(ds: xr.Dataset, axes: list[Axes]) -> None:
+    """The fraction of the information rule's pairs that each linear rule (one panel each)
+    also chooses, against beta, for every variant of the objective."""
+    for ax, linear in zip(axes, ds["linear"].values, strict=True):
+        for i, variant in enumerate(ds["variant"].values):
+            ax.plot(ds["gauss_beta"] + 0.01, ds["agree"].sel(variant=variant, linear=linear),
+                    label=str(variant), **plotting.series(i))
+        ax.set(xscale="log", xlabel="beta + 0.01", title=f"agreement with '{linear}'")
+    axes[0].set_ylabel("fraction of the same pairs")
+    axes[0].legend()
+
+
+def plot_ising(ds: xr.Dataset, exponent_ax: Axes, neighbour_ax: Axes,
+               cluster_axes: list[Axes]) -> None:
+    """Exponent and level-1 neighbour fraction against T for every rule (dotted: the
+    nearest-neighbour correlation, dashed: that of the most distant spins, grey: 1/3 and
+    T_c), and the stored clusters near T_c, one rule per axes of ``cluster_axes``."""
+    for i, rule_name in enumerate(ds["rule"].values):
+        style = plotting.series(i)
+        exponent_ax.plot(ds["T"], ds["exponent"].sel(rule=rule_name), label=str(rule_name),
+                         **style)
+        neighbour_ax.plot(ds["T"], ds["neighbours"].sel(rule=rule_name), **style)
+    neighbour_ax.plot(ds["T"], ds["rho_nn"], "k:", ds["T"], ds["rho_far"], "k--")
+    neighbour_ax.axhline(1 / 3, color="0.6", lw=0.8)
+    exponent_ax.legend(fontsize=7)
+    exponent_ax.set(xlabel="T", ylabel="mean-variance exponent")
+    neighbour_ax.set(xlabel="T", ylabel="level-1 neighbour pairs")
+    for ax in (exponent_ax, neighbour_ax):
+        ax.axvline(T_C, color="0.6", lw=0.8)
+    L = ds.attrs["L"]
+    for ax, r in zip(cluster_axes, ds["cluster_rule"].values, strict=True):
+        plotting.cluster_map(ax, cluster_image(ds["clusters"].sel(cluster_rule=r),
+                                               np.arange(L * L), (L, L)))
+        ax.set(title=f"{r}, T = {ds.attrs['T_near']}")
