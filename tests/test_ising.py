@@ -86,3 +86,34 @@ def test_command_line_entry(tmp_path):
     assert ising.run(args) == 0
     data = cache.load_arrays(out)
     assert data["spins"].shape == (2, 20, 6, 6) and data["T"].tolist() == [2.0, 3.0]
+
+
+# --- the chapter's experiment helpers ----------------------------------------------------
+
+def test_compare_with_exact_against_enumeration_of_the_4x4_lattice():
+    import itertools
+
+    s = np.array(list(itertools.product([1, -1], repeat=16)), dtype=np.int32).reshape(-1, 4, 4)
+    E = -(s * np.roll(s, 1, axis=1) + s * np.roll(s, 1, axis=2)).sum(axis=(1, 2)) / 16
+    temps = [1.8, 3.2]
+    ds = ising.compare_with_exact([4], temps, 2000, seed=3)
+    for T in temps:
+        w = np.exp(-16 * (E - E.min()) / T)
+        exact_e = (w * E).sum() / w.sum()  # mean energy per spin by enumeration
+        one = ds.sel(L=4, T=T)
+        assert abs(float(one.energy_exact) - exact_e) < 1e-12
+        assert abs(float(one.z_energy)) < 4 and abs(float(one.z_specific_heat)) < 4
+        assert abs(float(one.z_energy) - (float(one.energy) - exact_e)
+                   / float(one.energy_err)) < 1e-6
+    assert list(ds.algorithm.values[0]) == ["wolff", "metropolis"]
+    assert float(ds.m_spontaneous.sel(T=3.2)) == 0.0
+
+
+def test_autocorrelation_times_are_the_runs_own():
+    taus = ising.autocorrelation_times(8, [2.0, ex.T_C], n_samples=50, pilot=300, seed=1)
+    assert taus.dims == ("T", "algorithm") and list(taus.algorithm) == ["wolff", "metropolis"]
+    run = ising.simulate(8, ex.T_C, 50, seed=1, algorithm="metropolis", pilot=300,
+                         progress=False)
+    assert float(taus.sel(T=ex.T_C, algorithm="metropolis")) == max(run.tau_energy,
+                                                                    run.tau_abs_m)
+    assert bool((taus > 0).all())

@@ -76,3 +76,26 @@ def tau_alpha(t: NDArray[np.floating], fs: NDArray[np.floating],
         return float(t[0])
     f0, f1 = fs[k - 1], fs[k]
     return float(t[k - 1] + (f0 - level) / (f0 - f1) * (t[k] - t[k - 1]))
+
+
+def hop_traces(
+    positions: NDArray[np.floating], types: NDArray[np.int_], dt_frame: float,
+    t_R: float = 10.0, n_show: int = 5,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp], NDArray[np.intp]]:
+    """p_hop of every particle, and the A particles that hop most and least unusually.
+
+    ``positions`` ``(frames, N, 3)``, ``types`` ``(N,)`` (0 = A), frames ``dt_frame`` apart;
+    p_hop with the window ``t_R`` (:func:`rgnotes.metrics.phop`). Returns ``(t, p, hoppers,
+    typical)``: the times (tau) of the rows of ``p`` ``(rows, N)``, the ``n_show`` A particles
+    with the largest peak of p_hop, and the ``n_show`` whose peak is closest to the median
+    peak of the A particles.
+    """
+    from rgnotes.metrics import phop, window_frames
+
+    window = window_frames(t_R, dt_frame)
+    p = phop(positions, window)  # (frames - window + 1, N)
+    t = (np.arange(p.shape[0]) + window // 2) * dt_frame
+    a = np.flatnonzero(np.asarray(types) == 0)
+    peak = p[:, a].max(axis=0)
+    typical = a[np.argsort(np.abs(peak - np.median(peak)))[:n_show]]
+    return t, p, a[np.argsort(-peak)[:n_show]], typical

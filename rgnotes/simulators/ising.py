@@ -25,15 +25,21 @@ import argparse
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+import xarray as xr
 from numpy.typing import NDArray
 from tqdm import tqdm
 
 from rgnotes import cache
+from rgnotes.simulators import ising_exact as exact
 from rgnotes.simulators import ising_kernels as kernels
 from rgnotes.simulators.ising_exact import T_C
 from rgnotes.stats import integrated_autocorrelation_time, mean_and_error
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 ALGORITHMS = ("auto", "wolff", "metropolis")
 #: ``algorithm="auto"`` uses Metropolis at and above this temperature, Wolff below it.
@@ -243,6 +249,97 @@ def scan(L: int, temperatures, n_samples: int, seed: int | None = None,
     temps = [float(t) for t in np.atleast_1d(temperatures)]
     return [simulate(L, t, n_samples, seed, progress=progress, **kwargs)
             for t in tqdm(temps, disable=not progress, desc=f"Ising L={L}", unit="T")]
+
+
+def compare_with_exact(sizes: list[int], temperatures, n_samples: int,
+                       seed: int | None = None) -> xr.Dataset:
+    """Sampled energy, specific heat and ``|m|`` per spin against the exact results.
+
+    :func:`scan` at every size in ``sizes`` and temperature; returns a Dataset over ``(L, T)``
+    with ``energy``, ``specific_heat``, ``abs_m`` and their standard errors (``*_err``), the
+    exact finite-lattice values ``energy_exact``, ``specific_heat_exact``
+    (:mod:`rgnotes.simulators.ising_exact`), the deviations ``z_energy``,
+    ``z_specific_heat`` in standard errors, ``z_abs_m`` of ``|m|`` from Onsager's spontaneous
+    magnetisation (meaningful well below ``T_c`` only), and the run's ``algorithm``,
+    ``tau_energy`` and ``tau_abs_m`` (sweeps).
+    """
+    temps = np.array([float(t) for t in np.atleast_1d(temperatures)])
+    names = ["energy", "energy_err", "specific_heat", "specific_heat_err", "abs_m",
+             "abs_m_err", "tau_energy", "tau_abs_m"]
+    out = np.empty((len(names), len(sizes), temps.size))
+    algorithm = np.empty((len(sizes), temps.size), dtype="<U10")
+    for i, L in enumerate(sizes):
+        for j, run in enumerate(scan(L, temps, n_samples, seed=seed, progress=False)):
+            out[:, i, j] = (*run.energy_per_spin(), *run.specific_heat_per_spin(),
+                            *mean_and_error(np.abs(run.magnetisation)), run.tau_energy,
+                            run.tau_abs_m)
+            algorithm[i, j] = run.algorithm
+    dims = ("L", "T")
+    ds = xr.Dataset({name: (dims, v) for name, v in zip(names, out, strict=True)},
+                    coords={"L": list(sizes), "T": temps})
+    ds["algorithm"] = (dims, algorithm)
+    ds["energy_exact"] = (dims, [exact.energy_per_spin(temps, L) for L in sizes])
+    ds["specific_heat_exact"] = (dims, [exact.specific_heat_per_spin(temps, L) for L in sizes])
+    ds["z_energy"] = (ds.energy - ds.energy_exact) / ds.energy_err
+    ds["z_specific_heat"] = (ds.specific_heat - ds.specific_heat_exact) / ds.specific_heat_err
+    ds["m_spontaneous"] = ("T", exact.spontaneous_magnetisation(temps))
+    ds["z_abs_m"] = (ds.abs_m - ds.m_spontaneous) / ds.abs_m_err
+    return ds
+
+
+def autocorrelation_times(L: int, temperatures, n_samples: int = 200, pilot: int = 2000,
+                          seed: int | None = None) -> xr.DataArray:
+    """Integrated autocorrelation time (sweeps) of Wolff and Metropolis updates.
+
+    One :func:`simulate` per temperature and algorithm with a ``pilot`` of that many sweeps;
+    the larger of the times of the energy and of ``|m|``. Returns ``tau`` over
+    ``(T, algorithm)``, the algorithms being ``"wolff"`` and ``"metropolis"``.
+    """
+    temps = [float(t) for t in np.atleast_1d(temperatures)]
+    algorithms = ["wolff", "metropolis"]
+    tau = np.empty((len(temps), len(algorithms)))
+    for i, T in enumerate(temps):
+        for j, algorithm in enumerate(algorithms):
+            run = simulate(L, T, n_samples, seed=seed, algorithm=algorithm, pilot=pilot,
+                           progress=False)
+            tau[i, j] = max(run.tau_energy, run.tau_abs_m)
+    return xr.DataArray(tau, dims=("T", "algorithm"),
+                        coords={"T": temps, "algorithm": algorithms}, name="tau")
+
+
+def plot_exact_comparison(ds: xr.Dataset, axes: tuple[Axes, Axes]) -> None:
+    """Energy (left) and specific heat (right) per spin: samples with error bars on the exact
+    finite-lattice curves, Onsager's infinite lattice (dashed), ``T_c`` (vertical line).
+    ``ds``: :func:`compare_with_exact`."""
+    fine_T = np.linspace(ds.T.values.min() - 0.1, ds.T.values.max() + 0.1, 300)
+    ax1, ax2 = axes
+    for L in ds.L.values:
+        one = ds.sel(L=L)
+        (line,) = ax1.plot(fine_T, exact.energy_per_spin(fine_T, int(L)), lw=1)
+        c = line.get_color()
+        ax2.plot(fine_T, exact.specific_heat_per_spin(fine_T, int(L)), lw=1, color=c)
+        ax1.errorbar(ds.T, one.energy, one.energy_err, fmt="o", ms=3, color=c, label=f"L = {L}")
+        ax2.errorbar(ds.T, one.specific_heat, one.specific_heat_err, fmt="o", ms=3, color=c,
+                     label=f"L = {L}")
+    ax1.plot(fine_T, exact.onsager_energy_per_spin(fine_T), "k--", lw=0.8,
+             label="Onsager, L = ∞")
+    for ax, label in ((ax1, "energy per spin"), (ax2, "specific heat per spin")):
+        ax.axvline(T_C, color="0.7", lw=0.8)
+        ax.set(xlabel="T", ylabel=label)
+        ax.legend(fontsize=8)
+
+
+def plot_magnetisation(ds: xr.Dataset, ax: Axes) -> None:
+    """Mean ``|m|`` per spin against ``T`` for each size, and the spontaneous magnetisation of
+    the infinite lattice (line). ``ds``: :func:`compare_with_exact`."""
+    fine_T = np.linspace(ds.T.values.min() - 0.1, ds.T.values.max() + 0.1, 300)
+    ax.plot(fine_T, exact.spontaneous_magnetisation(fine_T), "k-", lw=1,
+            label="Onsager-Yang, L = ∞")
+    for L in ds.L.values:
+        one = ds.sel(L=L)
+        ax.errorbar(ds.T, one.abs_m, one.abs_m_err, fmt="o-", ms=3, lw=0.8, label=f"L = {L}")
+    ax.set(xlabel="T", ylabel=r"$\langle |m| \rangle$")
+    ax.legend(fontsize=8)
 
 
 # ---- command line: python -m rgnotes simulate ising ... ---------------------------------------
