@@ -339,12 +339,19 @@ def test_checkpoint_of_the_earlier_format_still_resumes(tmp_path):
     (dict(weight_decay=-1.0), "weight_decay"),
     (dict(clip=0.0), "clip"),
     (dict(n_samples=0), "n_samples"),
+    (dict(seed=-1), "seed"),
 ])
 def test_bad_arguments_are_refused_before_training(tmp_path, monkeypatch, kwargs, match):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     with pytest.raises(ValueError, match=match):
         train(data(8), data(8), SMALL, tmp_path / "run", progress=False, **kwargs)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_seed_that_is_not_an_integer_is_a_type_error(tmp_path):
+    for seed in (1.5, None, np.random.default_rng(0)):
+        with pytest.raises(TypeError, match="seed"):
+            train(data(8), data(8), SMALL, tmp_path / "run", progress=False, seed=seed)
 
 
 def test_output_that_is_a_file_or_unwritable_is_refused_before_training(tmp_path):
@@ -401,6 +408,7 @@ def _cli(out, *extra):
     (["--epochs", "0"], "epochs"),
     (["--lr", "1e6"], "lr"),
     (["--data", "celeba", "--root", "/nonexistent"], "CelebA"),
+    (["--seed", "-1"], "--seed"),
 ])
 def test_cli_bad_options_are_one_error_line(tmp_path, fake_msds, monkeypatch, capsys, extra,
                                             match):

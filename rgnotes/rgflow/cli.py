@@ -61,7 +61,9 @@ def run(args: argparse.Namespace) -> int:
     from rgnotes.rgflow.data import load_dataset  # lazy: the parser builds without it
     from rgnotes.rgflow.model import preset
     from rgnotes.rgflow.train import CHECKPOINT, train
+    from rgnotes.stats import validate_seed
 
+    validate_seed(args.seed, "--seed")  # before the data sets, which are seeded by it
     try:
         train_data = load_dataset(args.data, "train", root=args.root, n=args.n_train,
                                   seed=args.seed)

@@ -45,6 +45,7 @@ from rgnotes.cache import (
 from rgnotes.rgflow.model import build, compile_layers
 from rgnotes.rgflow.preprocess import bits_per_dim, dequantize, from_logit, to_logit, to_uint8
 from rgnotes.rgflow.priors import make_prior
+from rgnotes.stats import validate_seed
 
 CHECKPOINT = "checkpoint.pt"
 HISTORY = "history.json"
@@ -307,6 +308,8 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     process is often several times faster than two).
     """
     _check_arguments(epochs, batch_size, lr, weight_decay, clip, n_samples, threads)
+    if not isinstance(validate_seed(seed), int):  # the runs are keyed by an integer seed
+        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
     device = _check_device(device)
     for name, data in (("train", train_data), ("test", test_data)):
         _check_data(name, data, config)
