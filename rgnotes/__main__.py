@@ -65,8 +65,9 @@ def _cache(args: argparse.Namespace) -> int:
         return 0
     contents = cache.scan(path)
     if not contents.own and contents.foreign:
-        raise ValueError(f"{path} is not an rgnotes cache: none of its {len(contents.foreign)} "
-                         f"files was written by rgnotes; nothing removed (check {cache.ENV_VAR})")
+        raise ValueError(f"{path} is not an rgnotes cache: it holds no file rgnotes wrote "
+                         f"(and {len(contents.foreign)} others); nothing removed "
+                         f"(check {cache.ENV_VAR})")
     if not contents.own:
         print(f"nothing to remove in {path}")
         return 0
@@ -75,6 +76,7 @@ def _cache(args: argparse.Namespace) -> int:
         try:
             answer = input(f"remove {what} that rgnotes wrote in {path}? [y/N] ")
         except EOFError:  # no terminal to ask
+            print()
             answer = ""
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing removed (pass --yes to clear without asking)")
