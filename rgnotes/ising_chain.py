@@ -211,6 +211,9 @@ def sampled_correlations(
     """
     from rgnotes.stats import mean_and_error
 
+    if int(r_max) != r_max or r_max < 1 or b * r_max >= length:
+        raise ValueError(f"r_max must be a positive integer with b * r_max < length = {length}, "
+                         f"got r_max = {r_max!r} (b = {b})")
     chains = sample_open_chain(K, length, n_samples, seed=seed)
     r, r_coarse = np.arange(1, b * r_max + 1), np.arange(1, r_max + 1)
     fine, fine_err = mean_and_error(chain_correlations(chains, r), axis=0)

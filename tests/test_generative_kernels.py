@@ -80,3 +80,11 @@ def test_order_to_chaos_recursion_against_networks():
         assert abs(float(one.rho_theory) - K1[0, 1] / np.sqrt(K1[0, 0] * K1[1, 1])) < 1e-12
     assert float(ds.chi1.sel(sigma_w2=1.0)) < 1 < float(ds.chi1.sel(sigma_w2=2.5))
     assert float(ds.q_dev.max()) < 0.08 and float(ds.rho_dev.max()) < 0.1
+
+
+@pytest.mark.parametrize("bad", [dict(width=0), dict(n_nets=0), dict(depth=0)])
+def test_order_to_chaos_refuses_empty_settings(bad):
+    kw = dict(depth=3, width=10, n_nets=1) | bad
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        kernels.order_to_chaos(np.ones((2, 2)), kw["depth"], [1.0], 0.1, kw["width"],
+                               kw["n_nets"])

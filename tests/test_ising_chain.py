@@ -148,3 +148,8 @@ def test_sampled_correlations_follow_tanh_powers():
     assert float(abs(ds.z).max()) < 4.5
     # decimated at distance r is the original at distance 2r (the same spin pairs, fewer)
     assert np.allclose(ds.decimated, ds.original.sel(r=2 * ds.r_coarse.values), atol=0.01)
+
+
+def test_sampled_correlations_refuses_distances_beyond_the_chain():
+    with pytest.raises(ValueError, match="r_max"):
+        ising_chain.sampled_correlations(0.5, 9, 10, r_max=5)

@@ -8,6 +8,7 @@
 - ``gan2d``      a full 2D GAN, the minibatch-std remedy for mode collapse, mode coverage
 - ``kernels``    infinite-width kernel recursion of deep networks, order-to-chaos line
 - ``annealing``  Ising energies, exact ground states by enumeration, simulated annealing
+- ``figures``    the chapter's figures, drawn from the results of the modules above
 
 Modules that use torch import it themselves; importing this package imports nothing heavy.
 """

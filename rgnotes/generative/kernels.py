@@ -181,6 +181,9 @@ def order_to_chaos(
     ``sigma_w2`` ``chi1`` (:func:`chi1`), ``q_dev`` (max relative deviation of ``q_nets``)
     and ``rho_dev`` (max absolute deviation of ``rho_nets``) over the layers.
     """
+    for name, value in (("depth", depth), ("width", width), ("n_nets", n_nets)):
+        if int(value) != value or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
     out: dict[str, list] = {k: [] for k in ("q_theory", "q_nets", "rho_theory", "rho_nets")}
     for sw2 in sigma_w2:
         theory = kernel_flow(input_kernel(x, sw2, sigma_b2), depth, sw2, sigma_b2, np.tanh)
