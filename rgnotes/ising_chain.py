@@ -15,7 +15,7 @@ import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
 if TYPE_CHECKING:
-    from matplotlib.axes import Axes
+    import matplotlib.axes
 
 _PAULI_Z = np.diag([1.0, -1.0])
 
@@ -226,8 +226,12 @@ def sampled_correlations(
         coords={"r": r, "r_coarse": r_coarse}, attrs={"K": float(K), "b": b})
 
 
-def plot_flow(axes: tuple[Axes, Axes], t0: float = 0.999, couplings: ArrayLike = (0.3, 1.0),
-              steps: int = 12) -> None:
+def plot_flow(
+    axes: tuple[matplotlib.axes.Axes, matplotlib.axes.Axes],
+    t0: float = 0.999,
+    couplings: ArrayLike = (0.3, 1.0),
+    steps: int = 12,
+) -> None:
     """Left: the map ``t' = t^2`` with a staircase of ``steps`` iterations from ``t0`` and the
     fixed points 0 and 1; right: ``K_n`` against the step ``n`` from each of ``couplings``."""
     ax1, ax2 = axes
