@@ -12,6 +12,7 @@ from rgnotes.coarse import (
 )
 from rgnotes.coarse import information_rule as R
 from rgnotes.coarse.correlation import correlation_matrix, validate_correlation
+from rgnotes.coarse.pairing import projection_error_from_correlation
 from rgnotes.metrics import cod_by_rank, summarise
 
 
@@ -100,7 +101,10 @@ def _bad_matrices():
 @pytest.mark.parametrize("bad, match", _bad_matrices())
 def test_pairing_rejects_what_is_not_a_correlation_matrix(bad, match):
     calls = [lambda M: pair_from_correlation(M, "greedy"),
-             lambda M: pair_from_correlation(M, "information")]
+             lambda M: pair_from_correlation(M, "information"),
+             lambda M: R.conditional_r2(M),
+             lambda M: R.gaussian_terms(M),
+             lambda M: projection_error_from_correlation(M, [[0, 1], [2, 3], [4, 4]])]
     if match != "diagonal":  # the hierarchy accepts a covariance and normalises it
         calls.append(lambda M: coarse_grain_correlation(M, "stepwise"))
     for f in calls:

@@ -164,8 +164,12 @@ def conditional_r2(M: ArrayLike) -> NDArray[np.float64]:
 
     ``Var(z_a + z_b | rest) = e^T (P_XX)^-1 e`` with ``P = M^-1`` (pseudo-inverse if
     singular) and ``P_XX`` its ``2 x 2`` block of ``a, b``. Clipped to ``[0, R2_MAX]``.
+    ``M`` is checked by :func:`rgnotes.coarse.correlation.validate_correlation`.
     """
-    M = np.asarray(M, dtype=np.float64)
+    return _conditional_r2(validate_correlation(M))
+
+
+def _conditional_r2(M: NDArray[np.float64]) -> NDArray[np.float64]:
     P = np.linalg.pinv(M, hermitian=True)
     p = np.diag(P)
     det = p[:, None] * p[None, :] - P**2
@@ -192,7 +196,7 @@ def gaussian_terms(M: ArrayLike, beta: float = 1.0, noise: float | None = None,
 def _gaussian_terms(M: NDArray[np.float64], beta: float, noise: float | None,
                     compression: str) -> InformationTerms:
     S = 2.0 * (1.0 + M)
-    r2 = conditional_r2(M)
+    r2 = _conditional_r2(M)
     if compression == "loss":
         if noise is None:  # deterministic merge: h(X) - h(Y) and -1/2 log(1 - R^2)
             comp = 0.5 * np.log(np.clip((1.0 - M) / 2.0, 1e-300, None))
@@ -320,7 +324,7 @@ def _discrete_terms(X: ArrayLike, beta: float, relevance: str, n_neighbours: int
         comp = h[:, None] + h[None, :] - mi - comp
         np.fill_diagonal(comp, 0.0)
     if relevance == "gaussian":
-        rel = -0.5 * np.log1p(-conditional_r2(correlation_matrix(X)))
+        rel = -0.5 * np.log1p(-_conditional_r2(correlation_matrix(X)))
     else:
         rel = _neighbour_relevance(codes, alphabet, mi, n_neighbours, correction)
     return InformationTerms(compression=comp, relevance=rel, beta=float(beta))

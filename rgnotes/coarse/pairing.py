@@ -94,8 +94,9 @@ def projection_error(X: ArrayLike, pairs: ArrayLike) -> float:
 
 def projection_error_from_correlation(M: ArrayLike, pairs: ArrayLike) -> float:
     """:func:`projection_error` computed from the correlation matrix ``M`` ``(d, d)`` alone:
-    ``1 - tr(S^+ A) / d`` with ``S = E^T M E`` and ``A = E^T M^2 E`` (``E`` the pairing matrix)."""
-    M = np.asarray(M, dtype=float)
+    ``1 - tr(S^+ A) / d`` with ``S = E^T M E`` and ``A = E^T M^2 E`` (``E`` the pairing matrix).
+    ``M`` is checked by :func:`rgnotes.coarse.correlation.validate_correlation`."""
+    M = validate_correlation(M)
     p = validate_pairs(pairs, M.shape[0])
     return float(_errors_batch(M, M @ M, p[None])[0])
 
