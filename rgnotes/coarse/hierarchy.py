@@ -197,7 +197,7 @@ def coarse_grain_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
 
 
 _CACHE_NAME = "hierarchy"
-_CACHE_VERSION = 2  # bump when a pairing rule changes its output
+_CACHE_VERSION = 3  # bump when a pairing rule changes its output
 
 
 def _level_seeds(seed: int | np.random.Generator | None, levels: int) -> list:
