@@ -28,11 +28,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 import xarray as xr
 
+from rgnotes import plotting
 from rgnotes.cache import cache_dir, key
 from rgnotes.rgflow import fid as fid_mod
 from rgnotes.rgflow.data import load_dataset
@@ -51,6 +53,9 @@ from rgnotes.rgflow.receptive import field_size, level_positions, receptive_fiel
 from rgnotes.rgflow.speed import matmul_floor, matmul_flops, throughput
 from rgnotes.rgflow.train import load_run, sample_images, train
 from rgnotes.studies.core import Arrays, Study, Unit, describe
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 #: The tiny flow of the log-determinant check: 8 x 8 one-channel images, two levels.
 TINY = dict(image_size=8, channels=1, kernel=4, layers_per_level=[1, 2], res_blocks=1,
@@ -374,3 +379,94 @@ STUDY = Study(name="rgflow", version=1,
                           "evaluation, training speed",
               presets=PRESETS, units=units, compute=compute, to_dataset=to_dataset,
               finish=finish, verify_units=verify_units, summary=summary, rtol=1e-6)
+
+
+# ---- the chapter's figures: each draws one Dataset on the axes it is given -----------------
+
+def plot_index(ds: xr.Dataset, axes: np.ndarray) -> None:
+    """``axes`` ``(2, 5)``: the patches of every level's un-shifted (top) and shifted
+    (bottom) sub-layer, neighbouring patches in different colours (white: pixels the
+    sub-layer does not touch); right column: the latent level of every pixel and the number
+    of latents per level."""
+    from matplotlib.colors import ListedColormap
+
+    for (h, shifted), ax in zip(np.ndindex(4, 2), axes[:, :4].T.ravel(), strict=True):
+        lab = ds["patch_labels"].sel(level=h, shifted=bool(shifted)).values
+        step = 2**h  # level h acts on the sub-grid of every 2^h-th row and column
+        colour = np.full(lab.shape, np.nan)
+        colour[::step, ::step] = plotting.map_colors(lab[::step, ::step])
+        cmap = ListedColormap(plotting.COLORS[:4]).with_extremes(bad="white")
+        ax.imshow(colour, cmap=cmap, vmin=-0.5, vmax=3.5, interpolation="nearest")
+        ax.set(xticks=[], yticks=[])
+        ax.set_title(f"h={h}, {'shifted' if shifted else 'un-shifted'}, "
+                     f"{lab.max() + 1} patches", fontsize=8)
+    level = ds["latent_level"].values
+    counts = np.bincount(level.ravel())
+    levels = ListedColormap(plotting.COLORS[:counts.size])
+    image = axes[0, 4].imshow(level, cmap=levels, interpolation="nearest",
+                              vmin=-0.5, vmax=counts.size - 0.5)
+    axes[0, 4].set(title="latent level", xticks=[], yticks=[])
+    axes[0, 4].figure.colorbar(image, ax=axes[0, 4], ticks=range(counts.size), fraction=0.046)
+    axes[1, 4].bar(range(counts.size), counts, color=plotting.COLORS[:counts.size],
+                   edgecolor="k")
+    axes[1, 4].set(xticks=range(counts.size), xlabel="level h", ylabel="latents per channel")
+
+
+def plot_bpd(ds: xr.Dataset, ax: Axes) -> None:
+    """Train (mean over the epoch's batches) and test (after the epoch) bits per dimension
+    against the epoch."""
+    ax.plot(ds["epoch"], ds["train_bpd"], label="train (during the epoch)",
+            **plotting.series(0))
+    ax.plot(ds["epoch"], ds["test_bpd"], label="test (after the epoch)", **plotting.series(1))
+    ax.set(xlabel="epoch", ylabel="bits per dimension", xticks=ds["epoch"].values)
+    ax.legend()
+
+
+def _grid(images: np.ndarray, side: int) -> np.ndarray:
+    """``(side * side, 3, H, W)`` uint8 images as one ``(side H, side W, 3)`` mosaic."""
+    n, c, h, w = images.shape
+    return images.reshape(side, side, c, h, w).transpose(0, 3, 1, 4, 2).reshape(
+        side * h, side * w, c)
+
+
+def plot_samples(ds: xr.Dataset, axes: list[Axes]) -> None:
+    """Held-out images, then the samples of every temperature setting, one mosaic each."""
+    side = int(round(np.sqrt(ds.sizes["image"])))
+    grids = [("test images", ds["test_images"])]
+    grids += [(str(name), ds["samples"].sel(setting=name)) for name in ds["setting"].values]
+    for ax, (name, images) in zip(axes, grids, strict=True):
+        ax.imshow(_grid(images.values, side), interpolation="nearest")
+        ax.set_title(name)
+        ax.axis("off")
+
+
+def plot_receptive_fields(ds: xr.Dataset, axes: list[Axes]) -> None:
+    """The receptive field of one latent per level (its pixel marked), normalised to its
+    maximum, on a log colour scale from 1e-4 to 1; titled with the 95 % size."""
+    for h, ax in zip(ds["level"].values, axes, strict=True):
+        heat = ds["receptive_field"].sel(level=h).values
+        ax.imshow(np.log10(np.maximum(heat / heat.max(), 1e-4)), cmap=plotting.CMAP,
+                  vmin=-4, vmax=0)
+        r, c = ds["position"].sel(level=h).values
+        ax.plot(c, r, "+", color=plotting.COLORS[3], ms=10, mew=2)
+        size = int(ds["field_size"].sel(level=h))
+        ax.set_title(f"level {h}: 95% in {size}x{size}")
+        ax.axis("off")
+
+
+def plot_traversal(ds: xr.Dataset, axes: np.ndarray) -> None:
+    """``axes`` ``(pixels, values + 1)``: the decoded image for every value of the
+    traversed latent at each pixel ``(p, p)``, and the largest change of every pixel
+    (summed over channels) against the image at the middle value (white: largest)."""
+    values, level = ds["value"].values, ds["latent_level"].values
+    for row, p in enumerate(ds["pixel"].values):
+        images = ds["traversal"].sel(pixel=p).values
+        for col, image in enumerate(images):
+            axes[row, col].imshow(image.transpose(1, 2, 0), interpolation="nearest")
+            axes[-1, col].set_xlabel(f"{values[col]:+.0f}")
+        change = np.abs(images.astype(int) - images[len(values) // 2]).sum(axis=1)
+        axes[row, -1].imshow(change.max(axis=0), cmap="gray", interpolation="nearest")
+        axes[row, 0].set_ylabel(f"level {level[p, p]}")
+    for ax in axes.ravel():
+        ax.set(xticks=[], yticks=[])
+    axes[-1, -1].set_xlabel("largest change")
