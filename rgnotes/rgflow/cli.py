@@ -46,6 +46,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compile", action="store_true",
                         help="torch.compile the RealNVP layers: faster after a one-off "
                              "compilation; needs a C++ compiler on a CPU (default: off)")
+    fast = parser.add_argument_group(
+        "fast path (GPU); all off by default, and off the run is the float32 loop bit for bit")
+    fast.add_argument("--precision", default="fp32",
+                      help="fp32, or bf16: bfloat16 autocast of the matrix products with "
+                           "float32 weights and a float32 test evaluation (default: fp32)")
+    fast.add_argument("--tf32", action="store_true",
+                      help="TensorFloat-32 matrix products on CUDA while training "
+                           "(default: off)")
+    fast.add_argument("--device-data", action="store_true",
+                      help="move the images to the device once and draw the dequantisation "
+                           "noise there (default: off)")
+    fast.add_argument("--epoch-sync", action="store_true",
+                      help="sum the losses on the device, read them once per epoch: no "
+                           "host-device synchronisation per step (default: off)")
+    fast.add_argument("--lr-scale", default="none",
+                      help="none, sqrt or linear: --lr is the rate for a batch of 64, scaled "
+                           "to --batch by (batch/64)^(1/2) or batch/64 (default: none)")
+    fast.add_argument("--warmup", type=int, default=0,
+                      help="optimiser steps of linear learning-rate warm-up (default: 0)")
+    fast.add_argument("--time-budget", type=float, default=None,
+                      help="seconds: stop after the last epoch that ends within this wall "
+                           "time (default: no limit)")
     parser.add_argument("--out", required=True,
                         help="folder for the checkpoint, history and samples (required)")
     parser.add_argument("--resume", action="store_true",
@@ -79,7 +101,10 @@ def run(args: argparse.Namespace) -> int:
                         weight_decay=args.weight_decay, prior=args.prior, seed=args.seed,
                         device=args.device, resume=args.resume,
                         checkpointing=args.checkpointing, compile=args.compile,
-                        threads=args.threads,
+                        threads=args.threads, precision=args.precision, tf32=args.tf32,
+                        device_data=args.device_data, epoch_sync=args.epoch_sync,
+                        lr_scale=args.lr_scale, warmup_steps=args.warmup,
+                        time_budget=args.time_budget,
                         progress=not args.no_progress and sys.stderr.isatty())
     except FloatingPointError as exc:
         raise ValueError(f"{exc} (a smaller --lr may help)") from exc

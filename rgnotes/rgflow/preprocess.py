@@ -21,8 +21,10 @@ LOW, SPAN = 0.05, 0.9
 def dequantize(x: torch.Tensor, generator: torch.Generator | None = None,
                dtype=torch.float32) -> torch.Tensor:
     """uint8 (or integer-valued) images ``(B, C, L, L)`` in 0..255 -> ``(x + v) / 256``
-    in [0, 1), ``v ~ U[0, 1)`` drawn on the CPU from ``generator``."""
-    v = torch.rand(x.shape, generator=generator, dtype=dtype)
+    in [0, 1), ``v ~ U[0, 1)`` drawn from ``generator`` on the generator's device (the CPU
+    without one)."""
+    where = generator.device if generator is not None else "cpu"
+    v = torch.rand(x.shape, generator=generator, dtype=dtype, device=where)
     return (x.to(dtype) + v.to(x.device)) / 256.0
 
 

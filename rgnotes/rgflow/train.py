@@ -15,6 +15,16 @@ of the state, without checksum or fingerprint) are still read, checked by their 
 Under ``torchrun`` (env ``WORLD_SIZE > 1``) the process group is initialised, the model is
 wrapped in ``DistributedDataParallel``, each rank takes every ``world``-th example of the
 epoch's permutation and only rank 0 writes files.
+
+Options for a fast GPU run, all off by default (the default path is the float32 loop above,
+unchanged bit for bit): ``precision="bf16"`` (bfloat16 autocast of the matrix products with
+float32 weights, optimiser state and test evaluation), ``tf32`` (TensorFloat-32 matrix
+products on CUDA, switched off again for the test evaluation), ``compile``, ``device_data``
+(the images moved to the device once, batches and dequantisation noise made there),
+``epoch_sync`` (the losses summed on the device and read once per epoch: no host-device
+synchronisation per step), ``lr_scale`` (the learning rate given for :data:`LR_BATCH`
+images, scaled to the batch by the square-root or linear rule) with ``warmup_steps`` of
+linear warm-up, and ``time_budget`` (stop after the last epoch that fits in a wall time).
 """
 
 from __future__ import annotations
@@ -28,6 +38,7 @@ import random
 import tempfile
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,11 +61,47 @@ from rgnotes.stats import validate_seed
 CHECKPOINT = "checkpoint.pt"
 HISTORY = "history.json"
 _STATE_KEYS = ("model", "optimizer", "epoch", "rng", "settings", "history")
+#: Values of ``precision``: float32 throughout, or bfloat16 autocast of the matrix products.
+PRECISIONS = ("fp32", "bf16")
+#: Values of ``lr_scale``: the exponent of ``batch_size / LR_BATCH`` applied to ``lr``.
+LR_SCALES = {"none": 0.0, "sqrt": 0.5, "linear": 1.0}
+#: The batch size a scaled ``lr`` is given for (the batch of the CPU runs).
+LR_BATCH = 64
 
 
-def _generator(*key: int) -> torch.Generator:
+def _generator(*key: int, device: str | torch.device = "cpu") -> torch.Generator:
     seed = int(np.random.SeedSequence([int(k) for k in key]).generate_state(1)[0])
-    return torch.Generator().manual_seed(seed)
+    return torch.Generator(device=device).manual_seed(seed)
+
+
+def scaled_lr(lr: float, batch_size: int, lr_scale: str = "none") -> float:
+    """The learning rate of a batch of ``batch_size`` images when ``lr`` is the one for
+    :data:`LR_BATCH` images: ``lr * (batch_size / LR_BATCH) ** e`` with ``e`` 0 (``"none"``),
+    1/2 (``"sqrt"``, the rule for Adam-type optimisers: the update's noise scales as
+    ``lr / sqrt(batch)``) or 1 (``"linear"``, the rule for plain SGD)."""
+    return lr * (batch_size / LR_BATCH) ** LR_SCALES[lr_scale]
+
+
+def lr_at(step: int, lr: float, warmup_steps: int) -> float:
+    """Learning rate of optimiser step ``step`` (0-based, counted over all epochs): rising
+    linearly as ``lr (step + 1) / warmup_steps`` over the first ``warmup_steps``, then ``lr``."""
+    return lr if step >= warmup_steps else lr * (step + 1) / warmup_steps
+
+
+@contextmanager
+def _tf32(enabled: bool):
+    """TensorFloat-32 matrix products and convolutions on CUDA inside the context."""
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = enabled
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 def log_prob(model, prior, x_uint8: torch.Tensor, generator: torch.Generator | None = None
@@ -114,7 +161,9 @@ def _prepare_out(out: Path) -> None:
 
 
 def _check_arguments(epochs: Any, batch_size: Any, lr: Any, weight_decay: Any, clip: Any,
-                     n_samples: Any, threads: Any) -> None:
+                     n_samples: Any, threads: Any, precision: Any = "fp32",
+                     lr_scale: Any = "none", warmup_steps: Any = 0, time_budget: Any = None,
+                     switches: dict[str, Any] | None = None) -> None:
     def whole(name: str, value: Any, low: int) -> None:
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
@@ -135,6 +184,19 @@ def _check_arguments(epochs: Any, batch_size: Any, lr: Any, weight_decay: Any, c
     real("lr", lr, 0.0, 1.0, low_open=True)
     real("weight_decay", weight_decay, 0.0, math.inf, low_open=False)
     real("clip", clip, 0.0, math.inf, low_open=True)
+    whole("warmup_steps", warmup_steps, 0)
+    if time_budget is not None:
+        real("time_budget", time_budget, 0.0, math.inf, low_open=True)
+    for name, value in (switches or {}).items():
+        if not isinstance(value, bool):
+            raise ValueError(f"{name} must be True or False, got {value!r}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    if lr_scale not in LR_SCALES:
+        raise ValueError(f"lr_scale must be one of {tuple(LR_SCALES)}, got {lr_scale!r}")
+    if scaled_lr(lr, batch_size, lr_scale) > 1.0:
+        raise ValueError(f"lr {lr:g} scaled by the {lr_scale} rule to batch {batch_size} is "
+                         f"{scaled_lr(lr, batch_size, lr_scale):g}, above 1; give a smaller lr")
 
 
 def save_checkpoint(path: str | os.PathLike[str], state: dict[str, Any]) -> None:
@@ -288,7 +350,10 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
           prior: str = "gaussian", seed: int = 0, device: str = "cpu",
           resume: bool = False, checkpointing: bool = False, compile: bool = False,
           n_samples: int = 16, sample_temperature=1.0, progress: bool = True,
-          threads: int | None = None) -> list[dict[str, float]]:
+          threads: int | None = None, precision: str = "fp32", tf32: bool = False,
+          device_data: bool = False, epoch_sync: bool = False, lr_scale: str = "none",
+          warmup_steps: int = 0, time_budget: float | None = None,
+          ) -> list[dict[str, float]]:
     """Train an :class:`~rgnotes.rgflow.model.RGFlow` built from ``config``.
 
     ``train_data``, ``test_data``: uint8 ``(N, C, L, L)``.  Writes into ``out``:
@@ -306,8 +371,36 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     loss raises FloatingPointError naming the step and the last good checkpoint.
     ``threads`` sets ``torch.set_num_threads`` (on a loaded shared CPU one thread per
     process is often several times faster than two).
+
+    Fast-path options (all off by default; off, the run is the same bit for bit):
+
+    - ``precision``: ``"fp32"`` or ``"bf16"``: the training forward pass under bfloat16
+      autocast (matrix products and the Swish between them in bfloat16; the residual
+      stream, the couplings, log-determinants, prior and loss stay float32), with float32
+      weights, gradients and AdamW state; the test bits/dim are evaluated in float32.
+    - ``tf32``: TensorFloat-32 matrix products on CUDA during training (not during the
+      test evaluation); no effect on a CPU.
+    - ``device_data``: the training images are moved to ``device`` once; each epoch's
+      order is moved once and each batch is gathered there, with the dequantisation noise
+      drawn on the device (on a CPU the same numbers as the default path).
+    - ``epoch_sync``: the batch losses are summed on the device and read once per epoch
+      (no host-device synchronisation per step, no per-step progress figure); a
+      non-finite loss is then reported at the end of its epoch, before any checkpoint of
+      that epoch is written.
+    - ``lr_scale``: ``"none"``, ``"sqrt"`` or ``"linear"``: ``lr`` is the rate for
+      :data:`LR_BATCH` images and is scaled to ``batch_size`` (:func:`scaled_lr`); the
+      scaled rate must stay <= 1.  ``warmup_steps`` (>= 0): linear warm-up over the first
+      optimiser steps (:func:`lr_at`).  Both are training settings: a checkpoint made with
+      other values is refused.
+    - ``time_budget``: seconds of wall time from the call; after each epoch, training stops
+      if another epoch as long as the last one would not end within the budget (the first
+      epoch always runs).  The returned history then has fewer than ``epochs`` rows.
     """
-    _check_arguments(epochs, batch_size, lr, weight_decay, clip, n_samples, threads)
+    switches = {"resume": resume, "checkpointing": checkpointing, "compile": compile,
+                "tf32": tf32, "device_data": device_data, "epoch_sync": epoch_sync}
+    _check_arguments(epochs, batch_size, lr, weight_decay, clip, n_samples, threads,
+                     precision, lr_scale, warmup_steps, time_budget, switches)
+    t_start = time.perf_counter()
     if not isinstance(validate_seed(seed), int):  # the runs are keyed by an integer seed
         raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
     device = _check_device(device)
@@ -320,6 +413,13 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     settings = {"model": {**config, "layers_per_level": list(config["layers_per_level"])},
                 "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
                 "clip": clip, "prior": prior, "seed": seed}
+    # the fast-path settings enter only when they are not the default, so that the
+    # checkpoints of default runs keep the settings they always had
+    for name, value, default in (("precision", precision, "fp32"),
+                                 ("lr_scale", lr_scale, "none"),
+                                 ("warmup_steps", warmup_steps, 0)):
+        if value != default:
+            settings[name] = value
     fingerprint = {"train": _fingerprint(train_data), "test": _fingerprint(test_data)}
     ckpt_path = out / CHECKPOINT
     rank, world = _dist()
@@ -327,7 +427,8 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     torch.manual_seed(seed)
     model = build(config, checkpointing=checkpointing).to(device)
     the_prior = make_prior(prior)
-    optimizer = _adamw(model, lr, weight_decay)
+    base_lr = scaled_lr(lr, batch_size, lr_scale)
+    optimizer = _adamw(model, base_lr, weight_decay)
     start, history = 0, []
     if ckpt_path.exists():
         if not resume:
@@ -347,22 +448,38 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
 
     n_dims = int(np.prod(train_data.shape[1:]))
     n_used = len(train_data) // world * world
+    steps = math.ceil(len(range(rank, n_used, world)) / batch_size)
+    scheduled = lr_scale != "none" or warmup_steps > 0
+    bf16 = precision == "bf16"
+    images = torch.from_numpy(train_data).to(device) if device_data else None
     last_good = str(ckpt_path) if ckpt_path.exists() else "none"
     for epoch in range(start, epochs):
+        t_epoch = time.perf_counter()
         order = np.random.default_rng([seed, epoch]).permutation(len(train_data))
         mine = order[:n_used][rank::world]
-        noise = _generator(seed, epoch, rank)
-        steps = math.ceil(len(mine) / batch_size)
+        noise = _generator(seed, epoch, rank, device=device if device_data else "cpu")
+        mine_dev = torch.from_numpy(mine).to(device) if device_data else None
         net.train()
         t0, total = time.perf_counter(), 0.0
+        loss_sum = torch.zeros((), dtype=torch.float64, device=device) if epoch_sync else None
         # a context, so that the bar is cleared before an error is reported
         with tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}",
-                  disable=not progress or rank != 0, leave=False) as bar:
+                  disable=not progress or rank != 0, leave=False) as bar, _tf32(tf32):
             for step in bar:
-                idx = np.sort(mine[step * batch_size:(step + 1) * batch_size])
-                x = torch.from_numpy(train_data[idx]).to(device)
-                loss = -log_prob(net, the_prior, x, noise).mean() / n_dims
-                if not torch.isfinite(loss):
+                if scheduled:
+                    for group in optimizer.param_groups:
+                        group["lr"] = lr_at(epoch * steps + step, base_lr, warmup_steps)
+                if device_data:
+                    idx = torch.sort(mine_dev[step * batch_size:(step + 1) * batch_size])[0]
+                    x = images[idx]
+                else:
+                    idx = np.sort(mine[step * batch_size:(step + 1) * batch_size])
+                    x = torch.from_numpy(train_data[idx]).to(device)
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+                    loss = -log_prob(net, the_prior, x, noise).mean() / n_dims
+                if epoch_sync:
+                    loss_sum += loss.detach().double() * len(idx)
+                elif not torch.isfinite(loss):
                     raise FloatingPointError(
                         f"non-finite loss {float(loss.detach())} at epoch {epoch + 1}, "
                         f"step {step + 1} of {steps}; last good checkpoint: {last_good}")
@@ -370,10 +487,19 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
                 optimizer.step()
-                bpd = float(loss.detach()) / math.log(2) + 8
-                total += bpd * len(idx)
-                bar.set_postfix(bpd=f"{bpd:.3f}")
+                if not epoch_sync:
+                    bpd = float(loss.detach()) / math.log(2) + 8
+                    total += bpd * len(idx)
+                    bar.set_postfix(bpd=f"{bpd:.3f}")
+        _sync(device)
         seconds = time.perf_counter() - t0
+        if epoch_sync:
+            mean_loss = float(loss_sum) / len(mine)
+            if not math.isfinite(mean_loss):
+                raise FloatingPointError(
+                    f"non-finite loss in epoch {epoch + 1} ({steps} steps, losses summed on "
+                    f"the device); last good checkpoint: {last_good}")
+            total = (mean_loss / math.log(2) + 8) * len(mine)
         if world > 1:
             import torch.distributed as dist
 
@@ -388,18 +514,28 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
                         "test_bpd": test_bpd, "seconds": seconds,
                         "images_per_s": n_seen / seconds})
         if rank == 0:
-            images = sample_images(model, the_prior, n_samples, sample_temperature,
-                                   seed * 100003 + epoch, device)
-            save_grid(out / f"samples_{epoch + 1:03d}.png", images)
+            grid = sample_images(model, the_prior, n_samples, sample_temperature,
+                                 seed * 100003 + epoch, device)
+            save_grid(out / f"samples_{epoch + 1:03d}.png", grid)
             with atomic_write(out / f"samples_{epoch + 1:03d}.npz") as tmp:
                 with open(tmp, "wb") as fh:
-                    np.savez(fh, images=images)
+                    np.savez(fh, images=grid)
             state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
                      "epoch": epoch + 1, "rng": _rng_states(), "settings": settings,
                      "history": history, "data": fingerprint}
             save_checkpoint(ckpt_path, state)
             _write_json(out / HISTORY, history)
             last_good = str(ckpt_path)
+        now = time.perf_counter()
+        if time_budget is not None:
+            stop = torch.tensor(float(now - t_start + (now - t_epoch) > time_budget),
+                                device=device)
+            if world > 1:  # every rank stops after the same epoch
+                import torch.distributed as dist
+
+                dist.all_reduce(stop, op=dist.ReduceOp.MAX)
+            if bool(stop):
+                break
     return history
 
 
