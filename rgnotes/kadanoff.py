@@ -96,7 +96,7 @@ def plot_pictures(pictures: dict[float, list[NDArray]], axes: NDArray) -> None:
 def plot_correlation_flow(ds: xr.Dataset, ax: Axes) -> None:
     """Block correlation against the level with error bars, one line per temperature.
     ``ds``: :func:`block_correlation_flow`."""
-    for T in ds.T.values:
+    for T in ds["T"].values:
         one = ds.sel(T=T)
         ax.errorbar(ds.level, one["mean"], one.error, fmt="o-", ms=4, label=f"T = {T:.3f}")
     ax.set(xlabel=f"blocking level (b = {ds.attrs['b']})", ylabel=r"$\langle \mu_i \mu_j \rangle$",

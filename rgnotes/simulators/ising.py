@@ -311,15 +311,15 @@ def plot_exact_comparison(ds: xr.Dataset, axes: tuple[Axes, Axes]) -> None:
     """Energy (left) and specific heat (right) per spin: samples with error bars on the exact
     finite-lattice curves, Onsager's infinite lattice (dashed), ``T_c`` (vertical line).
     ``ds``: :func:`compare_with_exact`."""
-    fine_T = np.linspace(ds.T.values.min() - 0.1, ds.T.values.max() + 0.1, 300)
+    fine_T = np.linspace(ds["T"].values.min() - 0.1, ds["T"].values.max() + 0.1, 300)
     ax1, ax2 = axes
     for L in ds.L.values:
         one = ds.sel(L=L)
         (line,) = ax1.plot(fine_T, exact.energy_per_spin(fine_T, int(L)), lw=1)
         c = line.get_color()
         ax2.plot(fine_T, exact.specific_heat_per_spin(fine_T, int(L)), lw=1, color=c)
-        ax1.errorbar(ds.T, one.energy, one.energy_err, fmt="o", ms=3, color=c, label=f"L = {L}")
-        ax2.errorbar(ds.T, one.specific_heat, one.specific_heat_err, fmt="o", ms=3, color=c,
+        ax1.errorbar(ds["T"], one.energy, one.energy_err, fmt="o", ms=3, color=c, label=f"L = {L}")
+        ax2.errorbar(ds["T"], one.specific_heat, one.specific_heat_err, fmt="o", ms=3, color=c,
                      label=f"L = {L}")
     ax1.plot(fine_T, exact.onsager_energy_per_spin(fine_T), "k--", lw=0.8,
              label="Onsager, L = ∞")
@@ -332,12 +332,12 @@ def plot_exact_comparison(ds: xr.Dataset, axes: tuple[Axes, Axes]) -> None:
 def plot_magnetisation(ds: xr.Dataset, ax: Axes) -> None:
     """Mean ``|m|`` per spin against ``T`` for each size, and the spontaneous magnetisation of
     the infinite lattice (line). ``ds``: :func:`compare_with_exact`."""
-    fine_T = np.linspace(ds.T.values.min() - 0.1, ds.T.values.max() + 0.1, 300)
+    fine_T = np.linspace(ds["T"].values.min() - 0.1, ds["T"].values.max() + 0.1, 300)
     ax.plot(fine_T, exact.spontaneous_magnetisation(fine_T), "k-", lw=1,
             label="Onsager-Yang, L = ∞")
     for L in ds.L.values:
         one = ds.sel(L=L)
-        ax.errorbar(ds.T, one.abs_m, one.abs_m_err, fmt="o-", ms=3, lw=0.8, label=f"L = {L}")
+        ax.errorbar(ds["T"], one.abs_m, one.abs_m_err, fmt="o-", ms=3, lw=0.8, label=f"L = {L}")
     ax.set(xlabel="T", ylabel=r"$\langle |m| \rangle$")
     ax.legend(fontsize=8)
 
