@@ -264,7 +264,7 @@ def fake_msds(monkeypatch):
     import rgnotes.rgflow.data as data_module
 
     monkeypatch.setattr(data_module, "load_dataset",
-                        lambda name, split, *, root=None, n=None, seed=0:
+                        lambda name, split, *, root=None, n=None, seed=0, **_:
                         data(n or 8, seed=seed + (split == "test"), size=32))
 
 
@@ -294,3 +294,32 @@ def test_cli_runs_the_fast_path_on_a_cpu(tmp_path, fake_msds, capsys):
     assert (settings["precision"], settings["lr_scale"], settings["warmup_steps"]) == (
         "bf16", "sqrt", 2)
 
+
+
+def test_msds_on_several_threads_and_without_the_cache_are_the_same_images(tmp_path,
+                                                                           monkeypatch):
+    from rgnotes.rgflow import msds
+    from rgnotes.rgflow.data import load_dataset
+
+    monkeypatch.setenv("RGNOTES_CACHE_DIR", str(tmp_path / "cache"))
+    labels = msds.sample_labels("msds1", 50, 5)
+    serial = msds.render(labels, chunk=7)
+    np.testing.assert_array_equal(msds.render(labels, chunk=7, workers=3), serial)
+    # the threaded renderer is still PIL's arithmetic
+    np.testing.assert_array_equal(serial[:3], msds.render_pil(labels[:3]))
+    fresh = load_dataset("msds1", "train", n=30, seed=2, workers=2, cached=False)
+    assert not (tmp_path / "cache").exists()  # nothing written
+    np.testing.assert_array_equal(fresh, load_dataset("msds1", "train", n=30, seed=2))
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="workers"):
+            load_dataset("msds1", "train", n=30, seed=2, workers=bad)
+    with pytest.raises(ValueError, match="workers"):
+        msds.render(labels, workers=0)
+
+
+def test_cli_bad_data_workers_is_one_error_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RGNOTES_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(_cli(tmp_path / "run", "--data-workers", "0")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and err.count("\n") == 1 and "workers" in err, err
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "run").exists()

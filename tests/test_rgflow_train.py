@@ -233,7 +233,7 @@ def test_field_size_on_known_maps():
 def test_cli_trains_with_the_dataset_loader(tmp_path, monkeypatch, capsys):
     fake = types.ModuleType("rgnotes.rgflow.data")
 
-    def load_dataset(name, split, *, root=None, n=None, seed=0):
+    def load_dataset(name, split, *, root=None, n=None, seed=0, **_):
         assert name == "msds1" and split in ("train", "test")
         return data(n or 8, seed=seed + (split == "test"), size=32)
 
@@ -387,7 +387,7 @@ def test_progress_bar_is_cleared_before_an_error(tmp_path, monkeypatch, capsys):
 def fake_msds(monkeypatch):
     fake = types.ModuleType("rgnotes.rgflow.data")
 
-    def load_dataset(name, split, *, root=None, n=None, seed=0):
+    def load_dataset(name, split, *, root=None, n=None, seed=0, **_):
         if name == "celeba":
             raise FileNotFoundError(f"no CelebA images (*.jpg, *.png) found in {root}.")
         return data(n or 8, seed=seed + (split == "test") + 10 * (name == "msds2"), size=32)

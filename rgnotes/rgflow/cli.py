@@ -51,6 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     fast.add_argument("--precision", default="fp32",
                       help="fp32, or bf16: bfloat16 autocast of the matrix products with "
                            "float32 weights and a float32 test evaluation (default: fp32)")
+    fast.add_argument("--data-workers", type=int, default=1,
+                      help="threads rendering MSDS images when they are generated "
+                           "(default: 1)")
     fast.add_argument("--tf32", action="store_true",
                       help="TensorFloat-32 matrix products on CUDA while training "
                            "(default: off)")
@@ -88,9 +91,9 @@ def run(args: argparse.Namespace) -> int:
     validate_seed(args.seed, "--seed")  # before the data sets, which are seeded by it
     try:
         train_data = load_dataset(args.data, "train", root=args.root, n=args.n_train,
-                                  seed=args.seed)
+                                  seed=args.seed, workers=args.data_workers)
         test_data = load_dataset(args.data, "test", root=args.root, n=args.n_test,
-                                 seed=args.seed)
+                                 seed=args.seed, workers=args.data_workers)
     except FileNotFoundError as exc:  # CelebA is not here: say so in one line
         raise ValueError(str(exc)) from exc
     if args.resume and not (Path(args.out) / CHECKPOINT).is_file():

@@ -30,6 +30,8 @@ def load_dataset(
     root: str | os.PathLike[str] | None = None,
     n: int | None = None,
     seed: int = 0,
+    workers: int = 1,
+    cached: bool = True,
 ) -> np.ndarray:
     """Images of a data set split, uint8 ``(N, 3, 32, 32)``.
 
@@ -42,6 +44,8 @@ def load_dataset(
             for CelebA it is a seeded subset.
         seed: MSDS generation seed (train and test use different streams), or the
             CelebA subset seed.
+        workers: threads rendering MSDS images when they are generated.
+        cached: MSDS only: ``False`` generates the images in memory without the cache.
 
     Raises:
         ValueError: unknown name or split.
@@ -49,7 +53,7 @@ def load_dataset(
     """
     _check(name, split)
     if name in MSDS_NAMES:
-        return load_msds(name, split, n=n, seed=seed)[0]
+        return load_msds(name, split, n=n, seed=seed, workers=workers, cached=cached)[0]
     return load_celeba(split, root=root, n=n, seed=seed)
 
 
