@@ -17,12 +17,17 @@ def _columns(idx: NDArray[np.intp], limit: int = 10) -> str:
     return shown + (f", ... ({idx.size} in all)" if idx.size > limit else "")
 
 
-def validate_samples(X: ArrayLike, name: str = "X") -> NDArray[np.float64]:
+def validate_samples(X: ArrayLike, name: str = "X", min_samples: int = 1,
+                     min_variables: int = 1) -> NDArray[np.float64]:
     """Check samples ``(m, d)``: a 2-D array of real numbers (booleans count as 0/1), every
-    entry finite. Returns it as float64; names the offending columns."""
+    entry finite, at least ``min_samples`` rows and ``min_variables`` columns. Returns it as
+    float64; names the offending columns."""
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (samples, variables), got shape {X.shape}")
+    if X.shape[0] < min_samples or X.shape[1] < min_variables:
+        raise ValueError(f"{name} must have at least {min_samples} sample(s) (rows) and "
+                         f"{min_variables} variable(s) (columns), got shape {X.shape}")
     if X.dtype != bool and (not np.issubdtype(X.dtype, np.number)
                             or np.issubdtype(X.dtype, np.complexfloating)):
         raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}")
@@ -37,12 +42,12 @@ def validate_data(X: ArrayLike) -> NDArray[np.float64]:
     """Check data ``(m, d)`` for pairing: :func:`validate_samples`, at least 2 variables and 2
     samples, no constant column. Returns it as float64. Warns
     (:class:`RankDeficientWarning`) when ``m < d``."""
-    X = validate_samples(X)
+    X = validate_samples(X, min_samples=0, min_variables=0)
     m, d = X.shape
     if d < 2:
-        raise ValueError(f"need at least 2 variables to pair, got {d}")
+        raise ValueError(f"X must have at least 2 variables (columns) to pair, got {d}")
     if m < 2:
-        raise ValueError(f"need at least 2 samples, got {m}")
+        raise ValueError(f"X must have at least 2 samples (rows), got {m}")
     const = np.flatnonzero(np.ptp(X, axis=0) == 0)
     if const.size:
         raise ValueError(f"X has zero-variance (constant) columns {_columns(const)}; "

@@ -83,6 +83,11 @@ def coarse_covariance(
     return summed * np.outer(weights, weights)
 
 
+#: A pair sum whose variance is below this fraction of its members' is constant (perfectly
+#: anti-correlated members, to rounding).
+ZERO_SUM_RTOL = 1e-12
+
+
 def variance_preserving_weights(cov: ArrayLike, pairs: ArrayLike) -> NDArray[np.float64]:
     """Weights ``w_j`` that give each coarse variable the mean variance of its two parents.
 
@@ -93,6 +98,10 @@ def variance_preserving_weights(cov: ArrayLike, pairs: ArrayLike) -> NDArray[np.
     p = validate_pairs(pairs, C.shape[0])
     a, b = p[:, 0], p[:, 1]
     total = C[a, a] + 2.0 * C[a, b] + C[b, b]
-    if np.any(total <= 0):
-        raise ValueError("a pair has zero variance of its sum (perfectly anti-correlated pair)")
+    zero = np.flatnonzero(total <= ZERO_SUM_RTOL * (C[a, a] + C[b, b]))
+    if zero.size:
+        i, j = p[zero[0]]
+        raise ValueError(f"pairs: the pair ({i}, {j}) has zero variance of its sum in cov "
+                         f"(perfectly anti-correlated variables): its coarse variable is "
+                         f"constant")
     return np.sqrt(0.5 * (C[a, a] + C[b, b]) / total)

@@ -31,6 +31,7 @@ from rgnotes.coarse.correlation import (
     validate_data,
 )
 from rgnotes.coarse.covariance import (
+    ZERO_SUM_RTOL,
     coarse_covariance,
     pairing_matrix,
     variance_preserving_weights,
@@ -193,7 +194,7 @@ def coarse_grain_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
     sd = np.sqrt(np.diag(C))
     M = C / np.outer(sd, sd)
     np.fill_diagonal(M, 1.0)
-    return _build(M, opts, levels, None, cache_result, None)
+    return _build(M, opts, levels, None, cache_result, None, "M")
 
 
 _CACHE_NAME = "hierarchy"
@@ -211,10 +212,11 @@ def _level_seeds(seed: int | np.random.Generator | None, levels: int) -> list:
 
 
 def _pairs_of_levels(M: NDArray[np.float64], opts: PairingOptions, levels: int,
-                     cache_result: bool, raw: NDArray[np.float64] | None = None
-                     ) -> list[NDArray[np.intp]]:
+                     cache_result: bool, raw: NDArray[np.float64] | None = None,
+                     name: str = "X") -> list[NDArray[np.intp]]:
     """The pairs of levels 1..``levels``, computed level by level (or read from the cache).
-    ``raw``: the data, for the estimators of the information rule that pair from data."""
+    ``raw``: the data, for the estimators of the information rule that pair from data;
+    ``name``: the caller's argument, named in errors."""
     seeds = _level_seeds(opts.seed, levels)
 
     def compute() -> dict[str, NDArray[np.intp]]:
@@ -226,6 +228,7 @@ def _pairs_of_levels(M: NDArray[np.float64], opts: PairingOptions, levels: int,
                 pairs = _pair_level_data(data, opts)
                 data = merge_data(data, pairs)
             out[f"pairs_{k + 1}"] = pairs
+            _refuse_constant_sums(C, pairs, k + 1, name)
             C = coarse_covariance(C, pairs, variance_preserving_weights(C, pairs))
             np.fill_diagonal(C, 1.0)
         return out
@@ -251,6 +254,20 @@ def _pairs_of_levels(M: NDArray[np.float64], opts: PairingOptions, levels: int,
     return [np.asarray(stored[f"pairs_{k + 1}"], dtype=np.intp) for k in range(levels)]
 
 
+def _refuse_constant_sums(C: NDArray[np.float64], pairs: NDArray[np.intp], level: int,
+                          name: str) -> None:
+    """Name the caller's data when level ``level`` pairs two perfectly anti-correlated
+    variables of correlation matrix ``C``: their sum is constant and cannot be standardized."""
+    a, b = pairs[:, 0], pairs[:, 1]
+    bad = np.flatnonzero((a != b) & (1.0 + C[a, b] <= ZERO_SUM_RTOL))
+    if bad.size:
+        i, j = pairs[bad[0]]
+        what = "columns" if level == 1 else f"clusters of level {level - 1}"
+        raise ValueError(f"{name} has perfectly anti-correlated {what} {i} and {j} (correlation "
+                         f"-1): their sum, the coarse variable of level {level}, is constant; "
+                         f"drop or negate one of them")
+
+
 def _pair_level(C: NDArray[np.float64], opts: PairingOptions) -> NDArray[np.intp]:
     """One level's pairs from its correlation matrix."""
     return pair_validated(C, opts)
@@ -261,7 +278,7 @@ def _pair_level_data(data: NDArray[np.float64], opts: PairingOptions) -> NDArray
     return information_rule.pairs_from_options(data, None, opts.information)
 
 
-def _build(M, opts, levels, data, cache_result, raw):
+def _build(M, opts, levels, data, cache_result, raw, name="X"):
     d = M.shape[0]
     max_levels = int(np.ceil(np.log2(d)))
     if levels is None:
@@ -277,6 +294,7 @@ def _build(M, opts, levels, data, cache_result, raw):
     labels = np.arange(d)
     out = [Level(pairs=np.empty((0, 2), dtype=np.intp), weights=np.empty(0), labels=labels,
                  correlation=M, error=0.0)]
-    for pairs in _pairs_of_levels(M, opts, int(levels), bool(cache_result), raw):
+    for pairs in _pairs_of_levels(M, opts, int(levels), bool(cache_result), raw,
+                                  name):
         out.append(_level_one_up(out[-1].correlation, out[-1].labels, pairs))
     return Hierarchy(levels=out, method=opts.method, data=data)

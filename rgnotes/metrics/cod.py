@@ -100,11 +100,22 @@ def midpoint_crossing(x: ArrayLike, y: ArrayLike) -> float:
         if not np.all(np.isfinite(v)):
             bad = np.flatnonzero(~np.isfinite(v)).tolist()
             raise ValueError(f"{name} has NaN or infinite values at positions {bad}")
-    mid = 0.5 * (y[0] + y[-1])
-    change = np.flatnonzero(np.diff(np.sign(y - mid)))
+    with np.errstate(over="ignore"):
+        mid = 0.5 * (y[0] + y[-1])
+    if not np.isfinite(mid):
+        mid = 0.5 * y[0] + 0.5 * y[-1]
+    with np.errstate(over="ignore"):
+        change = np.flatnonzero(np.diff(np.sign(y - mid)))
     if change.size == 0:
         raise ValueError("the curve never crosses the midpoint of its end values")
     i = change[0]
     if y[i + 1] == y[i]:
         return float(x[i])
-    return float(x[i] + (mid - y[i]) * (x[i + 1] - x[i]) / (y[i + 1] - y[i]))
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = x[i] + (mid - y[i]) * (x[i + 1] - x[i]) / (y[i + 1] - y[i])
+    if not np.isfinite(out):  # beyond float64 in between: the same point, computed in scale
+        _, e = np.frexp(np.max(np.abs(y)))
+        y = np.ldexp(y, -e)
+        t = (0.5 * (y[0] + y[-1]) - y[i]) / (y[i + 1] - y[i])
+        out = (1.0 - t) * x[i] + t * x[i + 1]
+    return float(out)

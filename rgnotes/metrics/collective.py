@@ -58,6 +58,12 @@ def summarise(X: ArrayLike, method: str = "stepwise", q: float = 0.1,
     q = validate_fraction(q)
     h = coarse_grain(X, method, cache_result=cache_result)  # validates X and method
     K_full, M2_full = mean_variance_curve(X, [lv.labels for lv in h.levels])
+    if np.any(M2_full <= 0):
+        k = int(K_full[np.argmax(M2_full <= 0)])
+        largest = np.max(np.abs(np.asarray(X, dtype=float)))
+        raise ValueError(f"X gives clusters of {k} variables whose sums have zero variance "
+                         f"in float64 (largest |value| {largest:.3g}): the mean-variance "
+                         f"exponent is undefined; rescale X")
     alpha, err, _ = power_law_fit(K_full, M2_full)
     K = 2 ** np.arange(h.n_levels)
     M2 = np.full(h.n_levels, np.nan)
@@ -92,13 +98,17 @@ def global_mode_factor(X: ArrayLike) -> float:
     """How strongly all variables of ``X`` ``(m, d)`` move together: the variance of their
     average over the variables, times ``d``, divided by their mean variance. 1 for
     independent variables, ``d`` for identical ones."""
-    X = validate_samples(X)
-    if X.shape[0] < 2:
-        raise ValueError(f"X must be (samples, variables) with >= 2 samples, got {X.shape}")
-    mean_var = X.var(axis=0).mean()
-    if mean_var == 0:
+    X = validate_samples(X, min_samples=2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean_var = X.var(axis=0).mean()
+        factor = X.mean(axis=1).var() * X.shape[1] / mean_var
+    if not np.ptp(X, axis=0).any():
         raise ValueError("X has only constant columns: the global mode factor is undefined")
-    return float(X.mean(axis=1).var() * X.shape[1] / mean_var)
+    if not (np.isfinite(factor) and mean_var > 0):
+        # beyond float64 (over- or underflow): the same ratio of X scaled by a power of 2
+        _, e = np.frexp(np.max(np.abs(X)))
+        return global_mode_factor(np.ldexp(X, -e))
+    return float(factor)
 
 
 def excess_levels(data: CollectiveSummary, nulls: list[CollectiveSummary], z: float = 3.0

@@ -27,7 +27,18 @@ def mean_variance(X: ArrayLike, labels: ArrayLike, size: int | None = None
     X = validate_samples(X)
     onehot = membership(labels, X.shape[1])
     mask, K = full_clusters(onehot, size)
-    return float((X @ onehot[:, mask]).var(axis=0).mean()), K
+    return sum_variance(X, onehot[:, mask]), K
+
+
+def sum_variance(X: NDArray[np.float64], onehot: NDArray[np.float64]) -> float:
+    """Mean over the clusters of ``onehot`` ``(d, n)`` of the variance of their sums of the
+    validated data ``X`` ``(m, d)``; an error naming ``X`` where float64 cannot hold it."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        value = (X @ onehot).var(axis=0).mean()
+    if not np.isfinite(value):
+        raise ValueError(f"X is too large for the variance of its cluster sums in float64 "
+                         f"(largest |value| {np.max(np.abs(X)):.3g}): rescale X")
+    return float(value)
 
 
 def mean_variance_exact(cov: ArrayLike, labels: ArrayLike, size: int | None = None
@@ -47,6 +58,9 @@ def power_law_fit(K: ArrayLike, M2: ArrayLike) -> tuple[float, float, float]:
     """Fit ``M2 = c K^alpha`` by least squares on the logarithms: ``(alpha, its standard
     error, c)`` (see :func:`rgnotes.stats.linear_fit`)."""
     K, M2 = np.asarray(K, dtype=float), np.asarray(M2, dtype=float)
+    if K.shape != M2.shape or K.ndim != 1 or K.size < 2:
+        raise ValueError(f"K and M2 must be 1-D arrays of the same length >= 2, got shapes "
+                         f"{K.shape} and {M2.shape}")
     for name, v in (("K", K), ("M2", M2)):
         if not np.all(np.isfinite(v) & (v > 0)):
             raise ValueError(f"{name} must be positive and finite to fit a power law, got "
@@ -62,7 +76,7 @@ def mean_variance_curve(X: ArrayLike, labels_by_level: list[NDArray]
     hierarchy.levels]``); levels without such a cluster are left out, so ``K`` grows strictly
     as ``1, 2, 4, ...``."""
     X = validate_samples(X)
-    rows = [((X @ onehot).var(axis=0).mean(), K)
+    rows = [(sum_variance(X, onehot), K)
             for onehot, K in full_levels(labels_by_level, X.shape[1])]
     M2, K = np.array(rows, dtype=np.float64).reshape(-1, 2).T
     return K.astype(np.int64), M2
