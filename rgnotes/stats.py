@@ -97,6 +97,9 @@ def linear_fit(x: NDArray[np.floating], y: NDArray[np.floating]) -> tuple[float,
         raise ValueError("need two 1-D arrays of the same length, at least 2 points")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise ValueError("cannot fit a line through NaN or infinite values")
+    if np.all(x == x[0]):
+        raise ValueError(f"x must take at least two different values to fit a line, got only "
+                         f"{x[0]:g}")
     A = np.stack([np.ones_like(x), x], axis=1)
     coef, *_ = np.linalg.lstsq(A, y, rcond=None)
     dof = x.size - 2

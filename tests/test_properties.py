@@ -148,7 +148,8 @@ def outcome(call, names: tuple[str, ...]):
     ``ValueError`` or ``TypeError`` raised by rgnotes whose message names one of ``names``.
     Anything else fails the test."""
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), np.errstate(over="warn", divide="warn", invalid="warn",
+                                                       under="ignore"):
             warnings.simplefilter("ignore", RankDeficientWarning)
             warnings.simplefilter("error", RuntimeWarning)  # overflow, 0/0: silent garbage
             return call()

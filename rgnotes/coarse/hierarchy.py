@@ -44,6 +44,7 @@ from rgnotes.coarse.pairing import (
     pair_validated,
     pairing_options,
     projection_error_from_correlation,
+    with_estimator,
 )
 
 
@@ -176,7 +177,11 @@ def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None 
     opts = pairing_options(method, seed, block, **options)
     X = validate_data(X)
     Z = standardize_validated(X)
-    raw = X if opts.information.get("estimator", "gaussian") != "gaussian" else None
+    if opts.method == "information" and opts.information["estimator"] is None:
+        depth = levels if _is_count(levels) and levels >= 1 else int(np.ceil(np.log2(X.shape[1])))
+        opts = with_estimator(opts, X, depth)
+    estimator = opts.information.get("estimator", "gaussian")
+    raw = {"gaussian": None, "plugin": X, "binned": Z}[estimator]
     return _build(correlation_of_standardized(Z), opts, levels, Z, cache_result, raw)
 
 
@@ -188,8 +193,7 @@ def coarse_grain_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
     covariance, normalised here; validated by
     :func:`rgnotes.coarse.correlation.validate_correlation`); ``method="information"`` only
     with ``estimator="gaussian"``."""
-    opts = pairing_options(method, seed, block, **options)
-    needs_data(opts, "coarse_grain(X, ...)")
+    opts = needs_data(pairing_options(method, seed, block, **options), "coarse_grain(X, ...)")
     C = validate_correlation(M, covariance=True)
     sd = np.sqrt(np.diag(C))
     M = C / np.outer(sd, sd)
@@ -278,15 +282,19 @@ def _pair_level_data(data: NDArray[np.float64], opts: PairingOptions) -> NDArray
     return information_rule.pairs_from_options(data, None, opts.information)
 
 
+def _is_count(levels: object) -> bool:
+    """Whether ``levels`` is a whole number (an int, or a float holding one), not a bool."""
+    return (not isinstance(levels, (bool, np.bool_))
+            and isinstance(levels, (int, float, np.integer, np.floating))
+            and bool(np.isfinite(levels)) and int(levels) == levels)
+
+
 def _build(M, opts, levels, data, cache_result, raw, name="X"):
     d = M.shape[0]
     max_levels = int(np.ceil(np.log2(d)))
     if levels is None:
         levels = max_levels
-    if (isinstance(levels, (bool, np.bool_))
-            or not isinstance(levels, (int, float, np.integer, np.floating))
-            or not np.isfinite(levels) or int(levels) != levels
-            or not 0 <= levels <= max_levels):
+    if not _is_count(levels) or not 0 <= levels <= max_levels:
         raise ValueError(f"levels must be an integer in [0, {max_levels}] for d = {d}, "
                          f"got {levels!r}")
     if not isinstance(cache_result, (bool, np.bool_)):

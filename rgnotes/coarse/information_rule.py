@@ -12,7 +12,9 @@ are chosen; pairs are then taken greedily, lowest cost first (ties: lowest ``(a,
 the max-correlation rule does with correlations. With odd ``d`` the variable left over is
 carried.
 
-How each term is made finite and tractable (``estimator``):
+How each term is made finite and tractable (``estimator``; by default chosen from the data
+by :func:`default_estimator`: ``"plugin"`` for integer values, ``"binned"`` for continuous
+ones, ``"gaussian"`` when only a correlation matrix is given):
 
 - ``"plugin"`` (discrete data: spins, counts). ``Y`` is a function of ``X``, so
   ``I(X; Y) = H(Y)``, estimated for all pairs at once by plug-in with the Miller-Madow
@@ -62,7 +64,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from rgnotes.coarse.correlation import correlation_matrix, standardize, validate_correlation
+from rgnotes.coarse.correlation import (
+    correlation_matrix,
+    standardize,
+    validate_correlation,
+    validate_samples,
+)
 from rgnotes.coarse.matching import greedy_matching
 from rgnotes.information.discrete import (
     CORRECTIONS,
@@ -103,8 +110,9 @@ class InformationTerms:
         return self.compression - self.beta * self.relevance
 
 
-#: The options of the information rule and their defaults.
-OPTION_DEFAULTS: dict[str, Any] = dict(beta=1.0, estimator="gaussian", relevance="gaussian",
+#: The options of the information rule and their defaults (``estimator=None``: chosen from
+#: the data by :func:`default_estimator`).
+OPTION_DEFAULTS: dict[str, Any] = dict(beta=1.0, estimator=None, relevance="gaussian",
                                        noise=None, bins=4, n_neighbours=2,
                                        correction="miller-madow", compression="rate")
 
@@ -139,8 +147,9 @@ def validate_options(**options: Any) -> dict[str, Any]:
     if not np.isfinite(beta) or beta < 0:
         raise ValueError(f"beta weighs the preserved information and must be finite and >= 0, "
                          f"got {beta}")
-    if o["estimator"] not in ESTIMATORS:
-        raise ValueError(f"unknown estimator {o['estimator']!r}; choose one of {ESTIMATORS}")
+    if o["estimator"] is not None and o["estimator"] not in ESTIMATORS:
+        raise ValueError(f"unknown estimator {o['estimator']!r}; choose one of {ESTIMATORS} "
+                         f"(or None: chosen from the data)")
     if o["relevance"] not in RELEVANCES:
         raise ValueError(f"unknown relevance estimate {o['relevance']!r}; choose one of "
                          f"{RELEVANCES}")
@@ -156,6 +165,26 @@ def validate_options(**options: Any) -> dict[str, Any]:
     o.update(beta=beta, bins=_integer("bins", o["bins"], 2),
              n_neighbours=_integer("n_neighbours", o["n_neighbours"], 1))
     return o
+
+
+def default_estimator(X: NDArray | None, levels: int = 1) -> str:
+    """The estimator used when none is given, for validated data ``X`` ``(m, d)`` paired over
+    ``levels`` levels (``None``: only a correlation matrix, ``"gaussian"``).
+
+    Integer values (spins, counts, booleans) whose pair sums up to the last level stay within
+    :data:`MAX_MERGED_ALPHABET` values give ``"plugin"``; anything else ``"binned"``. Both see
+    non-linear dependence, which the Gaussian estimator, a function of the correlations alone,
+    cannot: pass ``estimator="gaussian"`` for it.
+    """
+    if X is None:
+        return "gaussian"
+    X = np.asarray(X)
+    if X.dtype == bool:
+        X = X.astype(np.int8)
+    if not np.all(np.mod(X, 1) == 0):
+        return "binned"
+    span = float(np.max(X) - np.min(X)) if X.size else 0.0
+    return "plugin" if span * 2 ** (levels - 1) + 1 <= MAX_MERGED_ALPHABET else "binned"
 
 
 def conditional_r2(M: ArrayLike) -> NDArray[np.float64]:
@@ -331,16 +360,17 @@ def _discrete_terms(X: ArrayLike, beta: float, relevance: str, n_neighbours: int
 
 
 def information_terms(X: ArrayLike | None = None, M: ArrayLike | None = None,
-                      beta: float = 1.0, estimator: str = "gaussian",
+                      beta: float = 1.0, estimator: str | None = None,
                       relevance: str = "gaussian", noise: float | None = None, bins: int = 4,
                       n_neighbours: int = 2, correction: str | None = "miller-madow",
                       compression: str = "rate") -> InformationTerms:
     """The objective's terms for every pair, from data ``X`` ``(m, d)`` or (estimator
-    ``"gaussian"`` only) a correlation matrix ``M`` ``(d, d)``."""
+    ``"gaussian"`` only) a correlation matrix ``M`` ``(d, d)``; ``estimator=None`` chooses
+    it from the data (:func:`default_estimator`)."""
     o = validate_options(beta=beta, estimator=estimator, relevance=relevance, noise=noise,
                          bins=bins, n_neighbours=n_neighbours, correction=correction,
                          compression=compression)
-    X, M = _validate_inputs(X, M, o["estimator"])
+    X, M = _validate_inputs(X, M, o)
     return _terms(X, M, o)
 
 
@@ -350,13 +380,17 @@ def information_pairs(X: ArrayLike | None = None, M: ArrayLike | None = None, **
     :func:`rgnotes.coarse.matching.greedy_matching`. ``options`` as for
     :func:`information_terms`."""
     o = validate_options(**options)
-    X, M = _validate_inputs(X, M, o["estimator"])
+    X, M = _validate_inputs(X, M, o)
     return pairs_from_options(X, M, o)
 
 
-def _validate_inputs(X, M, estimator):
+def _validate_inputs(X, M, o):
     """Data and correlation matrix for :func:`_terms`: the Gaussian estimator takes ``M`` (or
-    computes it from ``X``), the others the data ``X``."""
+    computes it from ``X``), the others the data ``X``. Sets ``o["estimator"]`` when it is
+    ``None`` (:func:`default_estimator`)."""
+    if o["estimator"] is None:
+        o["estimator"] = default_estimator(None if X is None else validate_samples(X))
+    estimator = o["estimator"]
     if estimator == "gaussian":
         if M is not None:
             return None, validate_correlation(M)

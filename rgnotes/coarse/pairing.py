@@ -49,7 +49,7 @@ Cost: ``"stepwise"`` is ``O(d^3)`` with the constant of a few matrix products (o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -202,6 +202,7 @@ def pair(X: ArrayLike, method: str = DEFAULT_METHOD,
     """
     opts = pairing_options(method, seed, block, **options)
     X = validate_data(X)  # finite, no constant column
+    opts = with_estimator(opts, X)
     if opts.method == "information" and opts.information["estimator"] != "gaussian":
         return rule.pairs_from_options(X, None, opts.information)
     return pair_validated(correlation_of_standardized(standardize_validated(X)), opts)
@@ -215,18 +216,33 @@ def pair_from_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
     :func:`rgnotes.coarse.correlation.validate_correlation` (a covariance is refused).
     ``method="information"`` works from a correlation matrix only with
     ``estimator="gaussian"``."""
-    opts = pairing_options(method, seed, block, **options)
-    needs_data(opts, "pair(X, ...) or coarse_grain(X, ...)")
+    opts = needs_data(pairing_options(method, seed, block, **options),
+                      "pair(X, ...) or coarse_grain(X, ...)")
     return pair_validated(validate_correlation(M), opts)
 
 
-def needs_data(opts: PairingOptions, instead: str) -> None:
+def with_estimator(opts: PairingOptions, X: NDArray[np.float64], levels: int = 1
+                   ) -> PairingOptions:
+    """``opts`` with the information rule's estimator chosen from the validated data ``X``
+    when none was given (:func:`rgnotes.coarse.information_rule.default_estimator`)."""
+    if opts.method != "information" or opts.information["estimator"] is not None:
+        return opts
+    estimator = rule.default_estimator(X, levels)
+    return replace(opts, information={**opts.information, "estimator": estimator})
+
+
+def needs_data(opts: PairingOptions, instead: str) -> PairingOptions:
     """Refuse an estimator of the information rule that needs the data when only a
-    correlation matrix is given."""
-    estimator = opts.information.get("estimator", "gaussian")
+    correlation matrix is given; with none given, the Gaussian one. Returns the options."""
+    if opts.method != "information":
+        return opts
+    estimator = opts.information["estimator"]
+    if estimator is None:
+        return replace(opts, information={**opts.information, "estimator": "gaussian"})
     if estimator != "gaussian":
         raise ValueError(f"estimator {estimator!r} needs the data, not only a correlation "
                          f"matrix: call {instead}")
+    return opts
 
 
 def pair_validated(M: NDArray[np.float64], opts: PairingOptions) -> NDArray[np.intp]:

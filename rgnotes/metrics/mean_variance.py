@@ -65,6 +65,9 @@ def power_law_fit(K: ArrayLike, M2: ArrayLike) -> tuple[float, float, float]:
         if not np.all(np.isfinite(v) & (v > 0)):
             raise ValueError(f"{name} must be positive and finite to fit a power law, got "
                              f"{v.tolist()}")
+    if np.all(K == K[0]):
+        raise ValueError(f"K must hold at least two different cluster sizes to fit a power "
+                         f"law, got only {K[0]:g}")
     alpha, err, log_c = linear_fit(np.log(K), np.log(M2))
     return alpha, err, float(np.exp(log_c))
 
