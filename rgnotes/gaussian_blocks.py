@@ -17,6 +17,7 @@ import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 from scipy import integrate, stats
 
+from rgnotes import plotting
 from rgnotes.coarse.covariance import (
     adjacent_pairing,
     coarse_covariance,
@@ -128,9 +129,9 @@ def block_variances(L: int, masses: ArrayLike, levels: int) -> xr.Dataset:
 def plot_variance_ratio(ds: xr.Dataset, ax: Axes) -> None:
     """``Var z / Var x`` against the correlation length, one line per pairing, and the line
     at one that the variance-preserving weights keep. ``ds``: :func:`pair_variance_ratio`."""
-    for label in ds.pairing.values:
-        ax.semilogx(ds.xi, ds.ratio.sel(pairing=label), "o-", ms=3,
-                    label=rf"$w = 1/\sqrt{{2}}$, {label}")
+    for i, label in enumerate(ds.pairing.values):
+        ax.semilogx(ds.xi, ds.ratio.sel(pairing=label), ms=3,
+                    label=rf"$w = 1/\sqrt{{2}}$, {label}", **plotting.series(i))
     ax.axhline(1, color="k", ls="--", lw=1, label=r"$w = 1/\sqrt{2(1+\rho)}$")
     ax.set(xlabel=r"correlation length $\xi$ (lattice spacings)", ylabel=r"Var $z$ / Var $x$")
     ax.legend(fontsize=8)
@@ -140,11 +141,11 @@ def plot_block_variances(ds: xr.Dataset, ax: Axes) -> None:
     """Block variance against block size, one line per mass, its large-block limit (dotted)
     and the slope-one line of fully correlated blocks. ``ds``: :func:`block_variances`."""
     sizes = 2.0**ds.level.values
-    for m in ds.mass.values:
-        one = ds.sel(mass=m)
-        (line,) = ax.loglog(sizes, one.variance, "o-", ms=3,
-                            label=rf"mass {m:g}, $\xi$ = {float(one.xi):.1f}")
-        ax.axhline(float(one.limit), color=line.get_color(), ls=":", lw=1)
+    for i, m in enumerate(ds.mass.values):
+        one, style = ds.sel(mass=m), plotting.series(i)
+        ax.loglog(sizes, one.variance, ms=3, label=rf"mass {m:g}, $\xi$ = {float(one.xi):.1f}",
+                  **style)
+        ax.axhline(float(one.limit), color=style["color"], ls=":", lw=1)
     ax.loglog(sizes, sizes, color="0.6", lw=1)
     ax.set(xlabel="block size $K = 2^k$", ylabel="Var(coarse variable) / Var(site)")
     ax.legend(fontsize=8)

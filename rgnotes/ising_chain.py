@@ -14,6 +14,8 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
+from rgnotes import plotting
+
 if TYPE_CHECKING:
     import matplotlib.axes
 
@@ -244,6 +246,7 @@ def plot_flow(
     ax1.set(xlabel="$t$", ylabel="$t'$", aspect="equal")
     ax1.legend(loc="upper left", fontsize=8)
     flows = rg_flow(couplings, steps)
-    ax2.plot(flows, "o-", ms=3)
+    for i, k0 in enumerate(flows[0]):
+        ax2.plot(flows[:, i], ms=3, label=f"$K_0 = {k0:g}$", **plotting.series(i))
     ax2.set(xlabel="RG step $n$", ylabel="$K_n$")
-    ax2.legend([f"$K_0 = {k:g}$" for k in flows[0]], fontsize=8)
+    ax2.legend(fontsize=8)

@@ -15,6 +15,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
+from rgnotes import plotting
 from rgnotes.coarse.blockspin import majority_rule, neighbour_correlation
 from rgnotes.simulators import ising
 from rgnotes.stats import mean_and_error
@@ -96,9 +97,10 @@ def plot_pictures(pictures: dict[float, list[NDArray]], axes: NDArray) -> None:
 def plot_correlation_flow(ds: xr.Dataset, ax: Axes) -> None:
     """Block correlation against the level with error bars, one line per temperature.
     ``ds``: :func:`block_correlation_flow`."""
-    for T in ds["T"].values:
+    for i, T in enumerate(ds["T"].values):
         one = ds.sel(T=T)
-        ax.errorbar(ds.level, one["mean"], one.error, fmt="o-", ms=4, label=f"T = {T:.3f}")
+        ax.errorbar(ds.level, one["mean"], one.error, ms=4, label=f"T = {T:.3f}",
+                    **plotting.series(i))
     ax.set(xlabel=f"blocking level (b = {ds.attrs['b']})", ylabel=r"$\langle \mu_i \mu_j \rangle$",
            ylim=(-0.05, 1.05))
     ax.legend()

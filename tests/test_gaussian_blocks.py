@@ -62,3 +62,16 @@ def test_sampled_coarse_zscores_are_standard_normal_sized():
     assert ds.zscores.shape == (2, 8, 8)
     z = ds.zscores.values.ravel()
     assert abs(z.mean()) < 0.3 and 0.6 < z.std() < 1.4 and np.abs(z).max() < 5
+
+
+def test_plots_draw_the_dataset_with_distinct_markers():
+    import matplotlib.pyplot as plt
+
+    ds = gaussian_blocks.block_variances(16, [0.2, 1.0], 4)
+    fig, ax = plt.subplots()
+    gaussian_blocks.plot_block_variances(ds, ax)
+    curves = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == 5][:2]
+    assert np.allclose(curves[0].get_ydata(), ds.variance.sel(mass=0.2))
+    assert np.allclose(curves[1].get_xdata(), 2.0 ** np.arange(5))
+    assert curves[0].get_marker() != curves[1].get_marker()
+    plt.close(fig)

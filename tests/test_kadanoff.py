@@ -41,3 +41,19 @@ def test_block_spin_pictures_show_the_plus_phase():
     levels = pics[1.0]
     assert [lv.shape for lv in levels] == [(1, 8, 8), (1, 4, 4), (1, 2, 2)]
     assert levels[0].sum() >= 0
+
+
+def test_plot_correlation_flow_draws_each_temperature():
+    import matplotlib.pyplot as plt
+    import xarray as xr
+
+    ds = xr.Dataset({"mean": (("T", "level"), [[0.5, 0.9], [0.4, 0.1]]),
+                     "error": (("T", "level"), [[0.01, 0.01], [0.01, 0.01]])},
+                    coords={"T": [2.0, 2.6], "level": [0, 1]}, attrs={"b": 3})
+    fig, ax = plt.subplots()
+    kadanoff.plot_correlation_flow(ds, ax)
+    lines = ax.get_lines()
+    assert np.allclose(lines[0].get_ydata(), [0.5, 0.9])
+    assert np.allclose(lines[1].get_ydata(), [0.4, 0.1])
+    assert lines[0].get_marker() != lines[1].get_marker() and "b = 3" in ax.get_xlabel()
+    plt.close(fig)

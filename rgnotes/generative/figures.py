@@ -12,6 +12,7 @@ import numpy as np
 import xarray as xr
 from numpy.typing import NDArray
 
+from rgnotes import plotting
 from rgnotes.generative import flows, gan2d
 from rgnotes.generative.gan import DiscriminatorCheck
 from rgnotes.generative.toy_data import GaussianMixture
@@ -53,12 +54,13 @@ def noise_as_coarse_graining(ds: xr.Dataset, axes: tuple[Axes, Axes], measured: 
     ax1, ax2 = axes
     ax1.semilogy(ds.k, ds.power, "k-", label="$S(k)$")
     for i, var in enumerate(ds.noise_var.values):
-        label = f"$\\sigma^2 = {var:g}$"
-        ax1.axhline(var, color=f"C{i}", ls="--", label=label)
-        ax2.plot(ds.k, ds.wiener.sel(noise_var=var), color=f"C{i}", label=label)
+        label, style = f"$\\sigma^2 = {var:g}$", plotting.series(i + 1)
+        ax1.axhline(var, color=style["color"], ls=style["linestyle"], label=label)
+        ax2.plot(ds.k, ds.wiener.sel(noise_var=var), color=style["color"],
+                 ls=style["linestyle"], label=label)
         if var == measured:
-            ax2.plot(ds.k, ds.gain.sel(noise_var=var), "o", ms=3, color=f"C{i}",
-                     label=f"measured, $\\sigma^2 = {var:g}$")
+            ax2.plot(ds.k, ds.gain.sel(noise_var=var), style["marker"], ms=3,
+                     color=style["color"], label=f"measured, $\\sigma^2 = {var:g}$")
     ax1.set(xlabel="wavenumber $k$", ylabel="power")
     ax2.set(xlabel="wavenumber $k$", ylabel="gain of $E[x|y]$")
     ax1.legend(fontsize=8)
@@ -70,9 +72,11 @@ def ebm_paths(ds: xr.Dataset, ax: Axes) -> None:
     each Langevin run's predicted fixed point (dotted). ``ds``: a result of
     :func:`rgnotes.generative.ebm.compare_negatives`."""
     for i, label in enumerate(ds.negatives.values):
-        ax.semilogy(ds.J_path_to_ml.sel(negatives=label), color=f"C{i}", lw=0.8, label=label)
+        style = plotting.series(i)
+        ax.semilogy(ds.J_path_to_ml.sel(negatives=label), color=style["color"],
+                    ls=style["linestyle"], lw=0.8, label=label)
         if label != "exact":
-            ax.axhline(float(ds.pred_to_ml.sel(negatives=label)), color=f"C{i}", ls=":")
+            ax.axhline(float(ds.pred_to_ml.sel(negatives=label)), color=style["color"], ls=":")
     ax.set(xlabel="update", ylabel="relative distance of $J$ to ML")
     ax.legend(fontsize=8)
 
@@ -105,12 +109,12 @@ def mode_collapse(study: gan2d.ModeCollapse, data: GaussianMixture, std: float,
         for ax, i in zip(axes[row, :4], show, strict=True):
             for mu in data.means:
                 ax.add_patch(_circle(mu, 3 * std))
-            ax.plot(*run.snapshots[i].T, ".", ms=1, color=f"C{row}")
+            ax.plot(*run.snapshots[i].T, ".", ms=1, color=plotting.COLORS[row])
             ax.set(xlim=(-3, 3), ylim=(-3, 3), aspect="equal", xticks=[], yticks=[],
                    title=f"{name}, step {steps[i]}")
-        for s in cov.seed.values:
-            axes[row, 4].plot(steps, cov.n_covered_path.sel(variant=name, seed=s), "-o", ms=2,
-                              label=f"seed {s}")
+        for j, s in enumerate(cov.seed.values):
+            axes[row, 4].plot(steps, cov.n_covered_path.sel(variant=name, seed=s), ms=2,
+                              label=f"seed {s}", **plotting.series(j))
         axes[row, 4].set(xlabel="step", ylabel="modes covered", ylim=(-0.3, 8.3))
         axes[row, 4].legend(fontsize=7)
 
@@ -125,11 +129,11 @@ def kernel_flow(ds: xr.Dataset, sigma_b2_line: NDArray, sigma_w2_line: NDArray,
     ax1.text(1.3, 1.5, "ordered", fontsize=9)
     ax1.text(3.2, 0.3, "chaotic", fontsize=9)
     for i, sw2 in enumerate(ds.sigma_w2.values):
-        one = ds.sel(sigma_w2=sw2)
-        ax1.plot(sw2, sigma_b2, "o", color=f"C{i}")
-        ax2.plot(ds.layer, one.rho_theory, color=f"C{i}",
+        one, style = ds.sel(sigma_w2=sw2), plotting.series(i)
+        ax1.plot(sw2, sigma_b2, style["marker"], color=style["color"])
+        ax2.plot(ds.layer, one.rho_theory, color=style["color"], ls=style["linestyle"],
                  label=f"$C_W = {sw2:g}$, $\\chi_1 = {float(one.chi1):.2f}$")
-        ax2.plot(ds.layer, one.rho_nets, "o", ms=3, color=f"C{i}")
+        ax2.plot(ds.layer, one.rho_nets, style["marker"], ms=3, color=style["color"])
     ax1.set(xlabel="weight variance $C_W$", ylabel="bias variance $C_b$")
     ax2.set(xlabel=r"layer $\ell$", ylabel=r"correlation $\rho^{(\ell)}$", ylim=(0, 1.05))
     ax2.legend(fontsize=8)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from rgnotes import plotting
 from rgnotes.simulators import glass
 
 if TYPE_CHECKING:
@@ -60,8 +61,9 @@ def cool(temperatures: list[float], n_particles: int, eq_factor: float, producti
 
 def plot_isf(runs: CoolingRuns, ax: Axes) -> None:
     """``F_s(q, t)`` of every run on a logarithmic time axis, and the level ``1/e``."""
-    for T, (t, fs) in runs.isf.items():
-        ax.semilogx(t[1:], fs[1:], label=f"T = {T}")
+    for i, (T, (t, fs)) in enumerate(runs.isf.items()):
+        style = plotting.series(i)
+        ax.semilogx(t[1:], fs[1:], color=style["color"], ls=style["linestyle"], label=f"T = {T}")
     ax.axhline(np.exp(-1), color="k", ls=":", lw=1)
     ax.set(xlabel=r"$t$ ($\tau$)", ylabel=r"$F_s(q, t)$")
     ax.legend()

@@ -32,7 +32,7 @@ import xarray as xr
 from numpy.typing import NDArray
 from tqdm import tqdm
 
-from rgnotes import cache
+from rgnotes import cache, plotting
 from rgnotes.simulators import ising_exact as exact
 from rgnotes.simulators import ising_kernels as kernels
 from rgnotes.simulators.ising_exact import T_C
@@ -313,14 +313,14 @@ def plot_exact_comparison(ds: xr.Dataset, axes: tuple[Axes, Axes]) -> None:
     ``ds``: :func:`compare_with_exact`."""
     fine_T = np.linspace(ds["T"].values.min() - 0.1, ds["T"].values.max() + 0.1, 300)
     ax1, ax2 = axes
-    for L in ds.L.values:
-        one = ds.sel(L=L)
-        (line,) = ax1.plot(fine_T, exact.energy_per_spin(fine_T, int(L)), lw=1)
-        c = line.get_color()
-        ax2.plot(fine_T, exact.specific_heat_per_spin(fine_T, int(L)), lw=1, color=c)
-        ax1.errorbar(ds["T"], one.energy, one.energy_err, fmt="o", ms=3, color=c, label=f"L = {L}")
-        ax2.errorbar(ds["T"], one.specific_heat, one.specific_heat_err, fmt="o", ms=3, color=c,
-                     label=f"L = {L}")
+    for i, L in enumerate(ds.L.values):
+        one, style = ds.sel(L=L), plotting.series(i)
+        line = dict(color=style["color"], ls=style["linestyle"], lw=1)
+        dots = dict(fmt=style["marker"], ms=3, color=style["color"], label=f"L = {L}")
+        ax1.plot(fine_T, exact.energy_per_spin(fine_T, int(L)), **line)
+        ax2.plot(fine_T, exact.specific_heat_per_spin(fine_T, int(L)), **line)
+        ax1.errorbar(ds["T"], one.energy, one.energy_err, **dots)
+        ax2.errorbar(ds["T"], one.specific_heat, one.specific_heat_err, **dots)
     ax1.plot(fine_T, exact.onsager_energy_per_spin(fine_T), "k--", lw=0.8,
              label="Onsager, L = ∞")
     for ax, label in ((ax1, "energy per spin"), (ax2, "specific heat per spin")):
@@ -335,9 +335,10 @@ def plot_magnetisation(ds: xr.Dataset, ax: Axes) -> None:
     fine_T = np.linspace(ds["T"].values.min() - 0.1, ds["T"].values.max() + 0.1, 300)
     ax.plot(fine_T, exact.spontaneous_magnetisation(fine_T), "k-", lw=1,
             label="Onsager-Yang, L = ∞")
-    for L in ds.L.values:
+    for i, L in enumerate(ds.L.values):
         one = ds.sel(L=L)
-        ax.errorbar(ds["T"], one.abs_m, one.abs_m_err, fmt="o-", ms=3, lw=0.8, label=f"L = {L}")
+        ax.errorbar(ds["T"], one.abs_m, one.abs_m_err, ms=3, lw=0.8, label=f"L = {L}",
+                    **plotting.series(i))
     ax.set(xlabel="T", ylabel=r"$\langle |m| \rangle$")
     ax.legend(fontsize=8)
 
