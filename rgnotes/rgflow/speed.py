@@ -17,7 +17,7 @@ import torch
 
 from rgnotes.rgflow.model import build, compile_layers, flow_macs
 from rgnotes.rgflow.priors import make_prior
-from rgnotes.rgflow.train import _adamw, _generator, log_prob
+from rgnotes.rgflow.train import PRECISIONS, _adamw, _generator, log_prob
 
 
 def _sync(device) -> None:
@@ -90,11 +90,16 @@ def matmul_floor(config: dict[str, Any], batch: int = 8, repeats: int = 5, devic
 
 
 def training_step(config: dict[str, Any], batch: int = 8, device="cpu",
-                  checkpointing: bool = False, compile: bool = False, seed: int = 0):
+                  checkpointing: bool = False, compile: bool = False, seed: int = 0,
+                  precision: str = "fp32"):
     """A function that does one AdamW training step (lr 1e-3, weight decay 5e-5, gradient
     clipping at norm 1) of a freshly built model on a fixed batch of random uint8 images.
     ``compile``: :func:`~rgnotes.rgflow.model.compile_layers` first (the first call then
-    compiles)."""
+    compiles).  ``precision="bf16"``: the forward pass under bfloat16 autocast, as
+    :func:`~rgnotes.rgflow.train.train` does it (float32 weights)."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
+    device = torch.device(device)
     torch.manual_seed(seed)
     model = build(config, checkpointing=checkpointing).to(device)
     if compile:
@@ -106,7 +111,8 @@ def training_step(config: dict[str, Any], batch: int = 8, device="cpu",
     n_dims = int(np.prod(shape[1:]))
 
     def step() -> None:
-        loss = -log_prob(model, prior, x).mean() / n_dims
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
+            loss = -log_prob(model, prior, x).mean() / n_dims
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -124,11 +130,11 @@ def step_flop(config: dict[str, Any], checkpointing: bool = False) -> float:
 
 def throughput(config: dict[str, Any], batch: int = 8, steps: int = 3, device="cpu",
                checkpointing: bool = False, compile: bool = False, warmup: int = 1,
-               seed: int = 0) -> dict[str, float]:
+               seed: int = 0, precision: str = "fp32") -> dict[str, float]:
     """Training images/s of :func:`training_step` over ``steps`` steps after ``warmup``
     untimed ones (compiling happens there), and the achieved FLOP/s counting ``3 x`` the
     forward multiply-adds (``4 x`` with checkpointing)."""
-    step = training_step(config, batch, device, checkpointing, compile, seed)
+    step = training_step(config, batch, device, checkpointing, compile, seed, precision)
     images_per_s = batch / mean_seconds(step, steps, device, warmup)
     flop = step_flop(config, checkpointing)
     return {"images_per_s": images_per_s, "flop_per_s": images_per_s * flop,
