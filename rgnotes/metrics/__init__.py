@@ -8,7 +8,9 @@
 - ``summarise`` / ``surrogate_summaries`` / ``excess_levels``: all of these for one data set,
   against circular-shift surrogates;
 - ``contact_fraction``: whether paired particles are neighbours in space;
-- ``lattice_block_labels``: Kadanoff's fixed blocks, to compare with data-driven clusters.
+- ``lattice_block_labels``: Kadanoff's fixed blocks, to compare with data-driven clusters;
+- ``cluster_spectra`` / ``collapse_exponent``: the correlation spectra of the clusters of each
+  level and the exponent of their collapse, against ``marchenko_pastur_ranked``.
 """
 
 from rgnotes.metrics.activity import (
@@ -35,6 +37,13 @@ from rgnotes.metrics.mean_variance import (
     spins_to_binary,
 )
 from rgnotes.metrics.phop import phop, window_frames
+from rgnotes.metrics.spectra import (
+    ClusterSpectra,
+    cluster_spectra,
+    cluster_spectra_from_correlation,
+    collapse_exponent,
+    marchenko_pastur_ranked,
+)
 
 __all__ = [
     "CollectiveSummary", "excess_levels", "global_mode_factor", "summarise", "surrogate_summaries",
@@ -43,5 +52,6 @@ __all__ = [
     "mean_variance", "midpoint_crossing",
     "mean_variance_curve", "mean_variance_exact", "phop", "power_law_fit", "random_order_cod",
     "silence_probability", "spins_to_binary", "stretched_exponential_fit", "validate_labels",
-    "window_frames",
+    "window_frames", "ClusterSpectra", "cluster_spectra", "cluster_spectra_from_correlation",
+    "collapse_exponent", "marchenko_pastur_ranked",
 ]
