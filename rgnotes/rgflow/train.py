@@ -22,7 +22,7 @@ float32 weights, optimiser state and test evaluation), ``tf32`` (TensorFloat-32 
 products on CUDA, switched off again for the test evaluation), ``compile``, ``device_data``
 (the images moved to the device once, batches and dequantisation noise made there),
 ``epoch_sync`` (the losses summed on the device and read once per epoch: no host-device
-synchronisation per step), ``lr_scale`` (the learning rate given for :data:`LR_BATCH`
+synchronisation per step), ``lr_scale`` (the learning rate given for ``LR_BATCH`` (64)
 images, scaled to the batch by the square-root or linear rule) with ``warmup_steps`` of
 linear warm-up, and ``time_budget`` (stop after the last epoch that fits in a wall time).
 """
@@ -76,7 +76,7 @@ def _generator(*key: int, device: str | torch.device = "cpu") -> torch.Generator
 
 def scaled_lr(lr: float, batch_size: int, lr_scale: str = "none") -> float:
     """The learning rate of a batch of ``batch_size`` images when ``lr`` is the one for
-    :data:`LR_BATCH` images: ``lr * (batch_size / LR_BATCH) ** e`` with ``e`` 0 (``"none"``),
+    ``LR_BATCH`` (64) images: ``lr * (batch_size / LR_BATCH) ** e`` with ``e`` 0 (``"none"``),
     1/2 (``"sqrt"``, the rule for Adam-type optimisers: the update's noise scales as
     ``lr / sqrt(batch)``) or 1 (``"linear"``, the rule for plain SGD)."""
     return lr * (batch_size / LR_BATCH) ** LR_SCALES[lr_scale]
@@ -388,9 +388,9 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
       non-finite loss is then reported at the end of its epoch, before any checkpoint of
       that epoch is written.
     - ``lr_scale``: ``"none"``, ``"sqrt"`` or ``"linear"``: ``lr`` is the rate for
-      :data:`LR_BATCH` images and is scaled to ``batch_size`` (:func:`scaled_lr`); the
+      ``LR_BATCH`` (64) images and is scaled to ``batch_size`` (``scaled_lr``); the
       scaled rate must stay <= 1.  ``warmup_steps`` (>= 0): linear warm-up over the first
-      optimiser steps (:func:`lr_at`).  Both are training settings: a checkpoint made with
+      optimiser steps (``lr_at``).  Both are training settings: a checkpoint made with
       other values is refused.
     - ``time_budget``: seconds of wall time from the call; after each epoch, training stops
       if another epoch as long as the last one would not end within the budget (the first
