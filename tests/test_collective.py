@@ -1,5 +1,7 @@
 """summarise / surrogates / excess_levels: known answers for independent and shared signals."""
 
+import types
+
 import numpy as np
 import pytest
 
@@ -32,7 +34,9 @@ def test_a_shared_signal_is_collective_at_every_level():
 
 
 def test_excess_levels_logic_and_bad_input():
-    class S:  # only .S is read
+    class S:  # .S is read, and the rule and q that made it
+        q, hierarchy = 0.1, types.SimpleNamespace(method="stepwise")
+
         def __init__(self, v):
             self.S = np.asarray(v, dtype=float)
 

@@ -6,9 +6,12 @@
 - :mod:`rgnotes.coarse.information_rule`: the information-bottleneck pairing rule
   (``method="information"``), ``I(X; Y) - beta I(X^c; Y)``.
 - :mod:`rgnotes.coarse.hierarchy`: iterate pairing into an RG hierarchy.
+- :func:`usable_columns`: drop the constant and non-finite columns of a user's data, keeping
+  their indices to map results back.
 """
 
 from rgnotes.coarse.blockspin import majority_rule, neighbour_correlation
+from rgnotes.coarse.correlation import RankDeficientWarning, usable_columns
 from rgnotes.coarse.covariance import (
     adjacent_pairing,
     coarse_covariance,
@@ -30,6 +33,7 @@ from rgnotes.coarse.pairing import (
 __all__ = [
     "METHODS",
     "Hierarchy",
+    "RankDeficientWarning",
     "PairingOptions",
     "Level",
     "coarse_grain",
@@ -38,6 +42,7 @@ __all__ = [
     "pair_from_correlation",
     "pairing_options",
     "projection_error",
+    "usable_columns",
     "adjacent_pairing",
     "coarse_covariance",
     "halves_pairing",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -17,11 +19,10 @@ def _columns(idx: NDArray[np.intp], limit: int = 10) -> str:
     return shown + (f", ... ({idx.size} in all)" if idx.size > limit else "")
 
 
-def validate_samples(X: ArrayLike, name: str = "X", min_samples: int = 1,
-                     min_variables: int = 1) -> NDArray[np.float64]:
-    """Check samples ``(m, d)``: a 2-D array of real numbers (booleans count as 0/1), every
-    entry finite, at least ``min_samples`` rows and ``min_variables`` columns. Returns it as
-    float64; names the offending columns."""
+def _real_matrix(X: ArrayLike, name: str, min_samples: int, min_variables: int
+                 ) -> NDArray[np.float64]:
+    """``X`` as a 2-D float64 array of at least the given size (booleans as 0/1); NaN and
+    infinities are let through."""
     X = np.asarray(X)
     if X.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (samples, variables), got shape {X.shape}")
@@ -31,7 +32,39 @@ def validate_samples(X: ArrayLike, name: str = "X", min_samples: int = 1,
     if X.dtype != bool and (not np.issubdtype(X.dtype, np.number)
                             or np.issubdtype(X.dtype, np.complexfloating)):
         raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}")
-    X = X.astype(np.float64, copy=False)
+    return X.astype(np.float64, copy=False)
+
+
+def usable_columns(X: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """Drop the columns of data ``X`` ``(m, d)`` that cannot be coarse-grained: constant ones
+    and those with any NaN or infinite value. Returns ``(X[:, kept], kept)``, ``kept``
+    ``(d_kept,)`` the caller's indices of the columns kept, in order.
+
+    Results on the kept columns map back through ``kept``: ``kept[pair(Y)]`` is a pairing
+    in the caller's column numbers, ``kept[cluster]`` the caller's columns of a cluster of
+    ``coarse_grain(Y).clusters(k)``, and ``labels[kept] = h.levels[k].labels`` places the
+    labels (the dropped columns belong to no cluster)::
+
+        Y, kept = usable_columns(X)
+        h = coarse_grain(Y)
+        pairs = kept[h.levels[1].pairs]
+
+    Booleans count as 0/1; shape and dtype are checked as by :func:`validate_samples`.
+    """
+    X = _real_matrix(X, "X", 1, 1)
+    finite = np.all(np.isfinite(X), axis=0)
+    with np.errstate(invalid="ignore"):
+        varies = np.ptp(np.where(np.isfinite(X), X, 0.0), axis=0) > 0
+    kept = np.flatnonzero(finite & varies).astype(np.intp)
+    return X[:, kept], kept
+
+
+def validate_samples(X: ArrayLike, name: str = "X", min_samples: int = 1,
+                     min_variables: int = 1) -> NDArray[np.float64]:
+    """Check samples ``(m, d)``: a 2-D array of real numbers (booleans count as 0/1), every
+    entry finite, at least ``min_samples`` rows and ``min_variables`` columns. Returns it as
+    float64; names the offending columns."""
+    X = _real_matrix(X, name, min_samples, min_variables)
     bad = np.flatnonzero(~np.all(np.isfinite(X), axis=0))
     if bad.size:
         raise ValueError(f"{name} has NaN or infinite values in columns {_columns(bad)}")
@@ -53,10 +86,22 @@ def validate_data(X: ArrayLike) -> NDArray[np.float64]:
         raise ValueError(f"X has zero-variance (constant) columns {_columns(const)}; "
                          f"remove them before coarse-graining")
     if m < d:
-        warnings.warn(f"only {m} samples for {d} variables: the projections are rank-deficient "
-                      f"and pairs that add no new direction are chosen by the tie rule",
-                      RankDeficientWarning, stacklevel=3)
+        warn_at_caller(f"only {m} samples for {d} variables: the projections are "
+                       f"rank-deficient and pairs that add no new direction are chosen by "
+                       f"the tie rule", RankDeficientWarning)
     return X
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def warn_at_caller(message: str, category: type[Warning]) -> None:
+    """Warn, attributing the warning to the first line outside the rgnotes package (the
+    user's call), however deep inside rgnotes the check runs."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 
 #: Absolute tolerance of the checks of a correlation matrix (symmetry, unit diagonal, |r| <= 1):

@@ -44,8 +44,14 @@ from rgnotes.coarse.pairing import (
     pair_validated,
     pairing_options,
     projection_error_from_correlation,
+    unit_interval,
     with_estimator,
 )
+
+#: Relative size below which an eigenvalue of the coarse variables' covariance counts as zero
+#: in :meth:`Hierarchy.total_error` (numpy's default, 1e-15, inverts rounding noise when the
+#: data have fewer samples than variables).
+RANK_RTOL = 1e-10
 
 
 @dataclass(frozen=True)
@@ -118,12 +124,22 @@ class Hierarchy:
     def total_error(self, k: int) -> float:
         """Fraction of the variance of the standardized *original* variables left unexplained
         by least-squares projection onto the coarse variables of level ``k`` (comparable
-        between methods, unlike the step errors)."""
+        between methods, unlike the step errors). Directions of the coarse variables with a
+        variance below :data:`RANK_RTOL` of the largest are dependent (as with fewer samples
+        than variables) and left out."""
         M = self.levels[0].correlation
         L = self.loadings(k)
         S = L.T @ M @ L
         A = (M @ L).T @ (M @ L)
-        return float(1.0 - np.trace(np.linalg.pinv(S, hermitian=True) @ A) / M.shape[0])
+        explained = np.trace(np.linalg.pinv(S, rtol=RANK_RTOL, hermitian=True) @ A)
+        return unit_interval(1.0 - explained / M.shape[0])
+
+    def __repr__(self) -> str:
+        d = len(self.levels[0].labels)
+        sizes = [lv.correlation.shape[0] for lv in self.levels]
+        data = "none" if self.data is None else f"{self.data.shape[0]} samples"
+        return (f"Hierarchy(method={self.method!r}, d={d}, levels={self.n_levels}, "
+                f"variables={sizes}, errors={np.round(self.errors, 4).tolist()}, data={data})")
 
     def coarse_variables(self, k: int) -> NDArray[np.float64]:
         """The unit-variance variables of level ``k``, ``(m, n_k)``, computed from the data."""

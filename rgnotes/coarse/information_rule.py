@@ -66,8 +66,10 @@ from numpy.typing import ArrayLike, NDArray
 
 from rgnotes.coarse.correlation import (
     correlation_matrix,
-    standardize,
+    correlation_of_standardized,
+    standardize_validated,
     validate_correlation,
+    validate_data,
     validate_samples,
 )
 from rgnotes.coarse.matching import greedy_matching
@@ -335,8 +337,8 @@ def discrete_terms(X: ArrayLike, beta: float = 1.0, relevance: str = "gaussian",
     (``"loss"``), plug-in, and the chosen relevance estimate."""
     o = validate_options(beta=beta, relevance=relevance, n_neighbours=n_neighbours,
                          correction=correction, compression=compression)
-    return _discrete_terms(X, o["beta"], o["relevance"], o["n_neighbours"], o["correction"],
-                           o["compression"])
+    return _discrete_terms(validate_data(X), o["beta"], o["relevance"], o["n_neighbours"],
+                           o["correction"], o["compression"])
 
 
 def _discrete_terms(X: ArrayLike, beta: float, relevance: str, n_neighbours: int,
@@ -353,7 +355,8 @@ def _discrete_terms(X: ArrayLike, beta: float, relevance: str, n_neighbours: int
         comp = h[:, None] + h[None, :] - mi - comp
         np.fill_diagonal(comp, 0.0)
     if relevance == "gaussian":
-        rel = -0.5 * np.log1p(-_conditional_r2(correlation_matrix(X)))
+        Z = standardize_validated(np.asarray(X, dtype=np.float64))
+        rel = -0.5 * np.log1p(-_conditional_r2(correlation_of_standardized(Z)))
     else:
         rel = _neighbour_relevance(codes, alphabet, mi, n_neighbours, correction)
     return InformationTerms(compression=comp, relevance=rel, beta=float(beta))
@@ -399,10 +402,7 @@ def _validate_inputs(X, M, o):
         return None, correlation_matrix(X)
     if X is None:
         raise ValueError(f"estimator {estimator!r} needs the data X, not only correlations")
-    Xv = np.asarray(X)
-    if Xv.ndim != 2:
-        raise ValueError(f"X must be (samples, variables), got shape {Xv.shape}")
-    return Xv, None
+    return validate_data(X), None
 
 
 def pairs_from_options(X: NDArray | None, M: NDArray[np.float64] | None,
@@ -420,7 +420,7 @@ def _terms(X, M, o):
         if o["bins"] > min(MAX_ALPHABET, X.shape[0]):
             raise ValueError(f"bins = {o['bins']} must not exceed the number of samples or "
                              f"{MAX_ALPHABET}")
-        X = quantile_bins(standardize(X), o["bins"])
+        X = quantile_bins(standardize_validated(X), o["bins"])
     return _discrete_terms(X, o["beta"], o["relevance"], o["n_neighbours"], o["correction"],
                            o["compression"])
 

@@ -89,7 +89,13 @@ def projection_error(X: ArrayLike, pairs: ArrayLike) -> float:
     F = Z[:, p[:, 0]] + Z[:, p[:, 1]]
     coef, *_ = np.linalg.lstsq(F, Z, rcond=None)
     residual = Z - F @ coef
-    return float(np.sum(residual**2) / np.sum(Z**2))
+    return unit_interval(np.sum(residual**2) / np.sum(Z**2))
+
+
+def unit_interval(error: float) -> float:
+    """A fraction of variance computed in floating point, clipped to ``[0, 1]``: a projection
+    error of ``-3.8e-12`` is rounding, and is reported as 0."""
+    return float(min(max(error, 0.0), 1.0))
 
 
 def projection_error_from_correlation(M: ArrayLike, pairs: ArrayLike) -> float:
@@ -98,7 +104,7 @@ def projection_error_from_correlation(M: ArrayLike, pairs: ArrayLike) -> float:
     ``M`` is checked by :func:`rgnotes.coarse.correlation.validate_correlation`."""
     M = validate_correlation(M)
     p = validate_pairs(pairs, M.shape[0])
-    return float(_errors_batch(M, M @ M, p[None])[0])
+    return unit_interval(_errors_batch(M, M @ M, p[None])[0])
 
 
 def error_expansion(M: ArrayLike, pairs: ArrayLike) -> tuple[float, float, float]:

@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from rgnotes.coarse.correlation import validate_samples
 from rgnotes.coarse.hierarchy import Hierarchy, coarse_grain
+from rgnotes.coarse.pairing import DEFAULT_METHOD
 from rgnotes.metrics.cod import cod_by_rank, leading_cod, validate_fraction
 from rgnotes.metrics.mean_variance import mean_variance_curve, power_law_fit
 from rgnotes.stats import circular_shift_surrogate, validate_seed
@@ -52,9 +53,10 @@ class CollectiveSummary:
     hierarchy: Hierarchy
 
 
-def summarise(X: ArrayLike, method: str = "stepwise", q: float = 0.1,
+def summarise(X: ArrayLike, method: str = DEFAULT_METHOD, q: float = 0.1,
               cache_result: bool = False) -> CollectiveSummary:
-    """Coarse-grain ``X`` ``(m, d)`` with ``method`` and measure every level (see module)."""
+    """Coarse-grain ``X`` ``(m, d)`` with ``method`` (by default that of
+    :func:`rgnotes.coarse.coarse_grain`) and measure every level (see module)."""
     q = validate_fraction(q)
     h = coarse_grain(X, method, cache_result=cache_result)  # validates X and method
     K_full, M2_full = mean_variance_curve(X, [lv.labels for lv in h.levels])
@@ -77,7 +79,7 @@ def summarise(X: ArrayLike, method: str = "stepwise", q: float = 0.1,
                              exponent_error=float(err), S=np.array(S), q=q, hierarchy=h)
 
 
-def surrogate_summaries(X: ArrayLike, n: int, method: str = "stepwise", q: float = 0.1,
+def surrogate_summaries(X: ArrayLike, n: int, method: str = DEFAULT_METHOD, q: float = 0.1,
                         seed: int | np.random.Generator = 0, cache_result: bool = False
                         ) -> list[CollectiveSummary]:
     """:func:`summarise` of ``n`` circular-shift surrogates of ``X`` (seeded by an integer or
@@ -119,8 +121,8 @@ def excess_levels(data: CollectiveSummary, nulls: list[CollectiveSummary], z: fl
     ``spread[k]`` their standard deviation, and ``last``, the last level of the unbroken run
     of levels from 0 at which the excess exceeds ``z`` spreads (``-1`` if level 0 does not):
     the coarse-graining level up to which the data are more collective than independent
-    variables with the same time series. Needs at least two surrogates and a finite
-    ``z >= 0``.
+    variables with the same time series. Needs at least two surrogates made with the data's
+    pairing rule and ``q``, and a finite ``z >= 0``.
     """
     if len(nulls) < 2:
         raise ValueError(f"nulls must hold at least 2 surrogate summaries (a spread needs "
@@ -128,6 +130,12 @@ def excess_levels(data: CollectiveSummary, nulls: list[CollectiveSummary], z: fl
     if (isinstance(z, (bool, np.bool_)) or not isinstance(z, (int, float, np.integer, np.floating))
             or not (np.isfinite(z) and z >= 0)):
         raise ValueError(f"z must be a finite number of spreads >= 0, got {z!r}")
+    other = [(s.hierarchy.method, s.q) for s in nulls
+             if (s.hierarchy.method, s.q) != (data.hierarchy.method, data.q)]
+    if other:
+        raise ValueError(f"nulls must be made with the data's rule and q "
+                         f"(method={data.hierarchy.method!r}, q={data.q}), got "
+                         f"method={other[0][0]!r}, q={other[0][1]}")
     S0 = np.array([s.S for s in nulls])
     if S0.ndim != 2 or S0.shape[1] != data.S.size:
         raise ValueError("the surrogates must have the same levels as the data")
