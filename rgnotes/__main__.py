@@ -1,5 +1,5 @@
 """The command line: ``python -m rgnotes simulate {ising,gaussian,glass} ...``,
-``rgflow train ...``, ``study {list,run,verify} ...`` and ``cache``.
+``coarse DATA``, ``rgflow train ...``, ``study {list,run,verify} ...`` and ``cache``.
 
 Each simulator module provides ``add_arguments(parser)`` and ``run(args) -> int``; this file
 only wires them together. ``python -m rgnotes simulate ising --help`` lists the options.
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 SIMULATORS = {
@@ -17,14 +18,47 @@ SIMULATORS = {
     "glass": "rgnotes.simulators.glass",
 }
 RGFLOW = {"train": "rgnotes.rgflow.cli"}
+COARSE = "rgnotes.coarse_cli"
+
+
+def plain(text: str) -> str:
+    """reST markup of a docstring made plain for ``--help``: ``x`` -> x, :role:`a.b.c` ->
+    a.b.c (:role:`~a.b.c` -> c), :math:`x` -> x, *x* -> x."""
+    def role(match: re.Match) -> str:
+        target = match.group(1)
+        return target.lstrip("~").split(".")[-1] if target.startswith("~") else target
+
+    text = re.sub(r":[a-z]+(?::[a-z]+)?:`([^`]+)`", role, text)
+    text = re.sub(r"(?<![\w*])\*([A-Za-z][^*\n]*?)\*(?![\w*])", r"\1", text)  # *emphasis*
+    return re.sub(r"``(.+?)``", r"\1", text, flags=re.DOTALL)
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter,
+                    argparse.RawDescriptionHelpFormatter):
+    """Every option's help followed by its default, unless it has none (a required option,
+    an on/off flag, an empty list) or the help already gives it; the description keeps its
+    lines."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        if (default is None or default is argparse.SUPPRESS or action.nargs == 0
+                or (isinstance(default, (list, tuple)) and not default)
+                or isinstance(default, bool) or not action.option_strings
+                or "%(default)" in text or "default" in text.lower()
+                or text.rstrip(".").endswith(f"({default})")):
+            return text
+        return f"{text} (default: %(default)s)"
 
 
 def _add_modules(subparsers: argparse._SubParsersAction, modules: dict[str, str]) -> None:
-    """One sub-command per module; the module gives its options and its ``run``."""
+    """One sub-command per module; the module gives its options and its ``run``; its
+    docstring, made plain, is the description."""
     for name, module_name in modules.items():
         module = importlib.import_module(module_name)
-        sub = subparsers.add_parser(name, help=module.__doc__.strip().splitlines()[0],
-                                    description=module.__doc__)
+        doc = plain(module.__doc__)
+        sub = subparsers.add_parser(name, help=doc.strip().splitlines()[0], description=doc,
+                                    formatter_class=HelpFormatter)
         module.add_arguments(sub)
         sub.set_defaults(handler=module.run)
 
@@ -36,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     simulate = commands.add_parser("simulate", help="generate data and save it as .npz")
     _add_modules(simulate.add_subparsers(dest="simulator", required=True), SIMULATORS)
+    _add_modules(commands, {"coarse": COARSE})
     rgflow = commands.add_parser("rgflow", help="train the RG-Flow image model")
     _add_modules(rgflow.add_subparsers(dest="action", required=True), RGFLOW)
     study = commands.add_parser("study", help="run, store and verify the book's studies",

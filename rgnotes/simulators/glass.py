@@ -303,26 +303,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-T", "--temperature", dest="T", type=float, required=True,
                         help="temperature (LJ units)")
     parser.add_argument("-N", "--n-particles", type=int, default=1000,
-                        help="number of particles, a multiple of 5 (default 1000)")
-    parser.add_argument("--density", type=float, default=1.2, help="number density (1.2)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+                        help="number of particles, a multiple of 5")
+    parser.add_argument("--density", type=float, default=1.2, help="number density")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--start", choices=STARTS, default="lattice", help="initial state")
     parser.add_argument("--cutoff-rule", choices=engine.CUTOFF_RULES, default="pair",
                         help="'pair': 2.5 sigma_ab (standard KA); 'aa': 2.5 sigma_AA")
-    parser.add_argument("--T-melt", type=float, default=3.0, help="melting temperature (3.0)")
-    parser.add_argument("--melt-time", type=float, default=10.0, help="melting time, tau (10)")
+    parser.add_argument("--T-melt", type=float, default=3.0, help="melting temperature")
+    parser.add_argument("--melt-time", type=float, default=10.0, help="melting time, tau")
     parser.add_argument("--equilibration-time", type=float, default=100.0,
-                        help="equilibration time at T, tau (100)")
-    parser.add_argument("--n-frames", type=int, default=500, help="frames to record (500)")
-    parser.add_argument("--dt-frame", type=float, default=0.1, help="time between frames (0.1)")
+                        help="equilibration time at T, tau")
+    parser.add_argument("--n-frames", type=int, default=500, help="frames to record")
+    parser.add_argument("--dt-frame", type=float, default=0.1, help="time between frames, tau")
     parser.add_argument("--chunk-steps", type=int, default=10_000,
-                        help="MD steps between checkpoints (10000)")
-    parser.add_argument("--threads", type=int, default=1, help="OpenMP threads of LAMMPS (1)")
+                        help="MD steps between checkpoints")
+    parser.add_argument("--threads", type=int, default=1, help="OpenMP threads of LAMMPS")
     parser.add_argument("--lammps-arg", action="append", default=[], dest="lammps_args",
-                        help="extra LAMMPS command-line argument (repeatable)")
+                        help="extra LAMMPS command-line argument (repeatable; default: none)")
     parser.add_argument("--no-cache", action="store_true",
-                        help="neither read nor write the cache (and no checkpoints)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+                        help="neither read nor write the cache (and no checkpoints); "
+                        "default: use it")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="hide the progress bar (default: shown)")
     parser.add_argument("-o", "--output", type=Path, required=True,
                         help="where to write the trajectory (.npz)")
 
