@@ -82,14 +82,14 @@ def test_self_isf_of_a_gaussian_random_walk():
     x = np.cumsum(rng.normal(scale=s, size=(120, 1500, 3)), axis=0)
     t, fs = glass_dynamics.self_isf_positions(x, q, dt_frame, n_lags=60)
     np.testing.assert_allclose(fs, np.exp(-q**2 * s**2 * (t / dt_frame) / 2), atol=0.01)
-    tau = glass_dynamics.tau_alpha(t, fs)
+    tau = glass_dynamics.crossing_time(t, fs)
     assert tau == pytest.approx(2 * dt_frame / (q**2 * s**2), rel=0.03)
 
 
 def test_tau_alpha_of_an_exponential_and_of_no_decay():
     t = np.linspace(0, 5, 501)
-    assert glass_dynamics.tau_alpha(t, np.exp(-t / 1.7)) == pytest.approx(1.7, rel=1e-4)
-    assert np.isnan(glass_dynamics.tau_alpha(t, 0.5 + 0.5 * np.exp(-t)))
+    assert glass_dynamics.crossing_time(t, np.exp(-t / 1.7)) == pytest.approx(1.7, rel=1e-4)
+    assert np.isnan(glass_dynamics.crossing_time(t, 0.5 + 0.5 * np.exp(-t)))
 
 
 # ---- the simulation ---------------------------------------------------------------------

@@ -45,8 +45,7 @@ from numpy.typing import NDArray
 from rgnotes import cache
 from rgnotes.simulators import glass_lammps as engine
 from rgnotes.simulators import glass_run
-from rgnotes.simulators.glass_dynamics import Q_PEAK, self_isf_positions
-from rgnotes.simulators.glass_dynamics import tau_alpha as _tau_alpha
+from rgnotes.simulators.glass_dynamics import Q_PEAK, crossing_time, self_isf_positions
 from rgnotes.stats import block_mean_and_error
 
 STARTS = ("lattice", "random")
@@ -271,7 +270,7 @@ def self_isf(traj: Trajectory, q: float = Q_PEAK, species: int = 0, *, n_lags: i
 
 def tau_alpha(traj: Trajectory, q: float = Q_PEAK, species: int = 0) -> float:
     """Time (tau) at which F_s(q, t) of ``species`` first drops below 1/e; ``nan`` if never."""
-    return _tau_alpha(*self_isf(traj, q, species))
+    return crossing_time(*self_isf(traj, q, species))
 
 
 def equilibrium_report(traj: Trajectory, q: float = Q_PEAK, min_ratio: float = 10.0

@@ -6,7 +6,9 @@ The self part of the intermediate scattering function of ``n`` particles,
               = < (1/n) sum_j sin(q d_j) / (q d_j) >_{t0},   d_j = |r_j(t0 + t) - r_j(t0)|,
 
 uses the exact average over the directions of ``q`` (an isotropic liquid), so it needs only the
-displacement lengths. ``tau_alpha`` is the time at which F_s first drops below 1/e.
+displacement lengths. :func:`crossing_time` finds where such a curve first drops below a level;
+tau_alpha, its first drop below 1/e, is :func:`rgnotes.simulators.glass.tau_alpha` of a
+trajectory.
 """
 
 from __future__ import annotations
@@ -57,9 +59,10 @@ def self_isf_positions(
     return lags * dt_frame, fs
 
 
-def tau_alpha(t: NDArray[np.floating], fs: NDArray[np.floating],
-              level: float = float(np.exp(-1.0))) -> float:
-    """First time at which ``fs`` drops below ``level`` (default 1/e), linearly interpolated.
+def crossing_time(t: NDArray[np.floating], fs: NDArray[np.floating],
+                  level: float = float(np.exp(-1.0))) -> float:
+    """First time at which ``fs`` drops below ``level`` (default 1/e: tau_alpha of F_s),
+    linearly interpolated.
 
     Returns ``nan`` when ``fs`` stays above ``level`` over the whole ``t`` (not decayed).
     """
