@@ -169,7 +169,7 @@ def machine(device: str) -> dict:
 
     info = {"device": device, "cpu": _cpu_model(), "cpu_count": os.cpu_count() or 1,
             "torch": str(torch.__version__), "python": platform.python_version(),
-            "git_commit": _git_commit(),
+            "git_commit": _commit(_git_commit()),
             "created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")}
     if device == "cuda":
         props = torch.cuda.get_device_properties(0)
@@ -178,6 +178,15 @@ def machine(device: str) -> dict:
     else:
         info["gpu"] = "none (CPU fallback)"
     return info
+
+
+def _commit(from_git: str) -> str:
+    """The checkout's commit; where git cannot tell (a copy without ``.git``), the one given
+    as ``$RGNOTES_GIT_COMMIT``, marked as given."""
+    given = os.environ.get("RGNOTES_GIT_COMMIT")
+    if from_git == "unknown" and given:
+        return f"{given} (given by RGNOTES_GIT_COMMIT)"
+    return from_git
 
 
 def matmul_rates(n: int, device: str) -> dict[str, float]:
@@ -264,25 +273,61 @@ def evaluate_run(run_dir: Path, test_x: np.ndarray, seed: int, n_rf: int, n_show
                 traversal=strips, fid=float("nan"))
 
 
-def write_dataset(out: Path, arrays: dict, unit: dict, params, attrs: dict) -> Path:
-    """The run's Dataset in the study's layout, with the speed results and provenance."""
+def netcdf_engine() -> str:
+    """The store's engine (h5netcdf, netCDF-4) where it is installed, else scipy's netCDF-3
+    writer: no compression, and the uint8 images stored as int16 (netCDF-3 has no unsigned
+    bytes) with the attribute ``uint8_values``; :func:`load_results` reads either."""
+    from rgnotes.studies.store import ENGINE
+
+    try:
+        __import__(ENGINE)
+    except ImportError:
+        return "scipy"
+    return ENGINE
+
+
+def write_dataset(out: Path, arrays: dict, unit: dict, params, attrs: dict,
+                  engine: str | None = None) -> Path:
+    """The run's Dataset in the study's layout, with the speed results and provenance,
+    written atomically to ``out/rgflow-gpu.nc`` with ``engine`` (:func:`netcdf_engine`)."""
     import xarray as xr
 
     from rgnotes.studies.rgflow import finish, to_dataset
-    from rgnotes.studies.store import ENGINE
 
+    engine = engine or netcdf_engine()
     ds = finish(params, to_dataset(unit, arrays))
     ds.attrs.update({k: (json.dumps(v) if isinstance(v, (dict, list, tuple)) else v)
                      for k, v in attrs.items() if v is not None})
+    ds.attrs["netcdf_engine"] = engine
     target = out / "rgflow-gpu.nc"
-    encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars
-                if ds[v].dtype.kind in "fiub"}
+    if engine == "scipy":
+        encoding = {v: {"dtype": "int16"} for v in ds.data_vars if ds[v].dtype == np.uint8}
+        for v in encoding:
+            ds[v].attrs["uint8_values"] = 1
+    else:
+        encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars
+                    if ds[v].dtype.kind in "fiub"}
     with atomic_write(target) as tmp:
-        ds.to_netcdf(tmp, engine=ENGINE, encoding=encoding)
-        with xr.open_dataset(tmp, engine=ENGINE) as check:  # readable before it is final
+        ds.to_netcdf(tmp, engine=engine, encoding=encoding)
+        with xr.open_dataset(tmp, engine=engine) as check:  # readable before it is final
             check.load()
         os.chmod(tmp, 0o644)
     return target
+
+
+def load_results(path: str | os.PathLike[str]):
+    """The Dataset :func:`write_dataset` wrote, whichever engine wrote it, with the images
+    back in uint8 (ready for ``to_netcdf(engine="h5netcdf")`` into the store)."""
+    import xarray as xr
+
+    path = Path(path)
+    with path.open("rb") as fh:
+        engine = "h5netcdf" if fh.read(4) == b"\x89HDF" else "scipy"
+    ds = xr.load_dataset(path, engine=engine)
+    for name in ds.data_vars:
+        if ds[name].attrs.pop("uint8_values", None) is not None:
+            ds[name] = ds[name].astype(np.uint8)
+    return ds
 
 
 def plot_curve(out: Path, arrays: dict, prior: str) -> None:
@@ -434,8 +479,9 @@ def main(argv=None) -> int:
             attempts.append({**run_kw, "out": str(target),
                              "error": f"{type(exc).__name__}: {str(exc)[:500]}"})
             log(t_start, f"training failed ({type(exc).__name__}: {str(exc)[:200]}); again "
-                         "uncompiled" + (" with checkpointing" if _is_oom(exc) else ""))
-            run_kw = {**run_kw, "compile": False,
+                         "uncompiled, without TF32"
+                         + (", with checkpointing" if _is_oom(exc) else ""))
+            run_kw = {**run_kw, "compile": False, "tf32": False,
                       "checkpointing": run_kw["checkpointing"] or _is_oom(exc)}
         _release(device)
         report.put("train", attempts)

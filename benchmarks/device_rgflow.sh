@@ -8,8 +8,10 @@
 # Runs from the repository checkout; the Python is $PYTHON, else .venv/bin/python, else
 # python3. The caches of torch.compile, Triton, numba, CUDA and matplotlib and any temporary
 # file go to $OUT/scratch, which is removed at the end: nothing is written outside the
-# checkout and $OUT. A hard limit (default 530 s, $DEVICE_RGFLOW_LIMIT) stops a run that
-# overruns its budget; report.json then still holds the phases that finished.
+# checkout and $OUT. A copy of the checkout without .git names its commit in
+# $RGNOTES_GIT_COMMIT (recorded as the results' git_commit). A hard limit (default 530 s,
+# $DEVICE_RGFLOW_LIMIT) stops a run that overruns its budget; report.json then still holds
+# the phases that finished.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${OUT:?set OUT to the folder for the results}"

@@ -53,3 +53,53 @@ def test_device_script_smoke_run_writes_the_study_layout_under_out(tmp_path):
     assert json.loads(ds.attrs["goals"])["bpd_goal"] == 1.86
     assert (out / "curve.png").stat().st_size > 0 and (out / "log.txt").stat().st_size > 0
     assert float(ds.attrs["wall_time_s"]) < 120
+
+
+def test_results_file_without_h5netcdf_is_netcdf3_with_the_same_contents(tmp_path,
+                                                                          monkeypatch):
+    # the GPU machine's Python may lack h5netcdf: scipy's netCDF-3 writer stands in
+    pytest.importorskip("xarray")
+    pytest.importorskip("scipy")
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    import device_rgflow
+
+    from rgnotes.studies.rgflow import Params
+
+    rng = np.random.default_rng(0)
+    n, epochs = 4, 3
+    arrays = dict(train_bpd=rng.random(epochs), test_bpd=rng.random(epochs),
+                  seconds=rng.random(epochs), images_per_s=rng.random(epochs),
+                  test_images=rng.integers(0, 256, (n, 3, 32, 32), dtype=np.uint8),
+                  samples=rng.integers(0, 256, (3, n, 3, 32, 32), dtype=np.uint8),
+                  receptive_field=rng.random((4, 32, 32)).astype(np.float32),
+                  field_size=np.array([5, 9, 17, 32]), field_support=np.ones((4, 2), int),
+                  position=np.array([[1, 1], [2, 2], [4, 4], [0, 0]]),
+                  traversal=rng.integers(0, 256, (2, 7, 3, 32, 32), dtype=np.uint8),
+                  fid=float("nan"))
+    p = Params(preset="msds", n_train=8, n_test=n, epochs=epochs, batch=4, prior="laplace",
+               n_rf=2, seed=1, n_show=n)
+    unit = dict(kind="run", temperatures=list(p.temperatures),
+                level_temperatures=list(p.level_temperatures),
+                traversal_pixels=list(p.traversal_pixels),
+                traversal_values=list(p.traversal_values))
+    attrs = {"gpu": "test", "bench": {"ours_fast": {"512": {"images_per_s": 1.0}}}}
+    files = {}
+    for engine in ("h5netcdf", "scipy"):
+        folder = tmp_path / engine
+        folder.mkdir()
+        path = device_rgflow.write_dataset(folder, arrays, unit, p, attrs, engine=engine)
+        files[engine] = device_rgflow.load_results(path)
+    a, b = files["h5netcdf"], files["scipy"]
+    assert b.attrs["netcdf_engine"] == "scipy" and b.attrs["gpu"] == "test"
+    assert set(a.data_vars) == set(b.data_vars)
+    assert set(a.coords) == set(b.coords)
+    for name in a.data_vars:
+        assert a[name].dtype.kind == b[name].dtype.kind, name  # int64 is int32 in netCDF-3
+    for name in [*a.data_vars, *a.coords]:
+        np.testing.assert_array_equal(a[name].values, b[name].values)
+    np.testing.assert_array_equal(b["samples"].values, arrays["samples"])
+    assert b["samples"].dtype == np.uint8 and "uint8_values" not in b["samples"].attrs
+    # the netCDF-3 file converts into the store's format
+    b.to_netcdf(tmp_path / "store.nc", engine="h5netcdf")
+    monkeypatch.setitem(sys.modules, "h5netcdf", None)  # not installed: the fallback
+    assert device_rgflow.netcdf_engine() == "scipy"

@@ -38,7 +38,7 @@ import random
 import tempfile
 import time
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -464,7 +464,8 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
         loss_sum = torch.zeros((), dtype=torch.float64, device=device) if epoch_sync else None
         # a context, so that the bar is cleared before an error is reported
         with tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}",
-                  disable=not progress or rank != 0, leave=False) as bar, _tf32(tf32):
+                  disable=not progress or rank != 0, leave=False) as bar, (
+                _tf32(True) if tf32 else nullcontext()):
             for step in bar:
                 if scheduled:
                     for group in optimizer.param_groups:
