@@ -23,7 +23,8 @@ trap 'rm -rf "$scratch"' EXIT
 export TORCHINDUCTOR_CACHE_DIR="$scratch/inductor" TRITON_CACHE_DIR="$scratch/triton" \
     NUMBA_CACHE_DIR="$scratch/numba" CUDA_CACHE_PATH="$scratch/nv" \
     MPLCONFIGDIR="$scratch/mpl" XDG_CACHE_HOME="$scratch/xdg" TMPDIR="$scratch/tmp" \
-    RGNOTES_CACHE_DIR="$scratch/rgnotes" PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$PWD"
+    RGNOTES_CACHE_DIR="$scratch/rgnotes" PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    PYTHONPATH="$PWD"
 py=${PYTHON:-}
 if [ -z "$py" ]; then
     if [ -x .venv/bin/python ]; then py=.venv/bin/python; else py=python3; fi
