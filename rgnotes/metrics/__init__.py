@@ -1,7 +1,8 @@
 """Measures computed from data and coarse-grained data.
 
 - ``phop``: the particle-hop indicator of glassy trajectories;
-- ``mean_variance`` / ``power_law_fit``: mean-variance scaling of cluster sums (eq. 25);
+- ``mean_variance`` / ``power_law_fit`` / ``mean_variance_exponent``: mean-variance scaling
+  of cluster sums (eq. 25); ``spin_data``: spin configurations as a data matrix;
 - ``silence_probability`` / ``stretched_exponential_fit``: the activity function P0(K);
 - ``cod_by_rank``: the coefficient of determination by rank of forward selection, and
   ``random_order_cod`` its expectation for independent data in a random order;
@@ -33,7 +34,9 @@ from rgnotes.metrics.mean_variance import (
     mean_variance,
     mean_variance_curve,
     mean_variance_exact,
+    mean_variance_exponent,
     power_law_fit,
+    spin_data,
     spins_to_binary,
 )
 from rgnotes.metrics.phop import phop, window_frames
@@ -50,7 +53,8 @@ __all__ = [
     "activity_curve", "activity_exponent", "cluster_sums", "cod_by_rank", "contact_fraction",
     "lattice_block_labels", "leading_cod",
     "mean_variance", "midpoint_crossing",
-    "mean_variance_curve", "mean_variance_exact", "phop", "power_law_fit", "random_order_cod",
+    "mean_variance_curve", "mean_variance_exact", "mean_variance_exponent", "phop",
+    "power_law_fit", "random_order_cod", "spin_data",
     "silence_probability", "spins_to_binary", "stretched_exponential_fit", "validate_labels",
     "window_frames", "ClusterSpectra", "cluster_spectra", "cluster_spectra_from_correlation",
     "collapse_exponent", "marchenko_pastur_ranked",

@@ -21,7 +21,7 @@ from rgnotes.coarse.correlation import validate_samples
 from rgnotes.coarse.hierarchy import Hierarchy, coarse_grain
 from rgnotes.coarse.pairing import DEFAULT_METHOD
 from rgnotes.metrics.cod import cod_by_rank, leading_cod, validate_fraction
-from rgnotes.metrics.mean_variance import mean_variance_curve, power_law_fit
+from rgnotes.metrics.mean_variance import mean_variance_exponent
 from rgnotes.stats import circular_shift_surrogate, validate_seed
 
 
@@ -59,14 +59,7 @@ def summarise(X: ArrayLike, method: str = DEFAULT_METHOD, q: float = 0.1,
     :func:`rgnotes.coarse.coarse_grain`) and measure every level (see module)."""
     q = validate_fraction(q)
     h = coarse_grain(X, method, cache_result=cache_result)  # validates X and method
-    K_full, M2_full = mean_variance_curve(X, [lv.labels for lv in h.levels])
-    if np.any(M2_full <= 0):
-        k = int(K_full[np.argmax(M2_full <= 0)])
-        largest = np.max(np.abs(np.asarray(X, dtype=float)))
-        raise ValueError(f"X gives clusters of {k} variables whose sums have zero variance "
-                         f"in float64 (largest |value| {largest:.3g}): the mean-variance "
-                         f"exponent is undefined; rescale X")
-    alpha, err, _ = power_law_fit(K_full, M2_full)
+    alpha, err, K_full, M2_full = mean_variance_exponent(X, h)
     K = 2 ** np.arange(h.n_levels)
     M2 = np.full(h.n_levels, np.nan)
     M2[np.searchsorted(K, K_full)] = M2_full

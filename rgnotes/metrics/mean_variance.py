@@ -11,10 +11,13 @@ cluster of full size is left out of the curve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rgnotes.coarse.correlation import validate_samples
+from rgnotes.coarse.hierarchy import Hierarchy
 from rgnotes.metrics.clusters import full_clusters, full_levels, membership
 from rgnotes.stats import linear_fit
 
@@ -85,10 +88,41 @@ def mean_variance_curve(X: ArrayLike, labels_by_level: list[NDArray]
     return K.astype(np.int64), M2
 
 
+def mean_variance_exponent(X: ArrayLike, levels: Hierarchy | Sequence[ArrayLike]
+                           ) -> tuple[float, float, NDArray[np.int64], NDArray[np.float64]]:
+    """The mean-variance exponent of data ``X`` ``(m, d)`` coarse-grained by ``levels`` (a
+    :class:`~rgnotes.coarse.hierarchy.Hierarchy`, or the labels ``(d,)`` of each level ``k``
+    at index ``k``): ``(alpha, its standard error, K, M2)``, the fit ``M2 ~ K^alpha``
+    (:func:`power_law_fit`) of :func:`mean_variance_curve`. A cluster sum of zero variance
+    (in float64) makes the exponent undefined and is an error naming ``X``."""
+    labels = ([lv.labels for lv in levels.levels] if isinstance(levels, Hierarchy)
+              else list(levels))
+    X = validate_samples(X)
+    K, M2 = mean_variance_curve(X, labels)
+    if np.any(M2 <= 0):
+        k = int(K[np.argmax(M2 <= 0)])
+        raise ValueError(f"X gives clusters of {k} variables whose sums have zero variance "
+                         f"in float64 (largest |value| {np.max(np.abs(X)):.3g}): the "
+                         f"mean-variance exponent is undefined")
+    alpha, err, _ = power_law_fit(K, M2)
+    return alpha, err, K, M2
+
+
+def spin_data(spins: ArrayLike, binary: bool = False) -> NDArray[np.float64]:
+    """Spin configurations ``(n, *lattice)`` of ``±1`` as a data matrix ``(n, sites)``:
+    variable ``j`` is the spin at flat (row-major) site ``j``; with ``binary=True`` in the
+    ``{0, 1}`` encoding of :func:`spins_to_binary`."""
+    s = np.asarray(spins)
+    if s.ndim < 2 or s.shape[0] < 1:
+        raise ValueError(f"spins must be configurations (n, *lattice), got shape {s.shape}")
+    binary_spins = spins_to_binary(s.reshape(s.shape[0], -1))  # checks that they are ±1
+    return (binary_spins if binary else 2 * binary_spins - 1).astype(np.float64)
+
+
 def spins_to_binary(spins: ArrayLike) -> NDArray[np.int8]:
     """Map ``±1`` spins to ``{0, 1}`` (down = 0), the encoding of the paper's M2 = 0.25 for
     unbiased spins."""
     s = np.asarray(spins)
-    if not np.all(np.abs(s) == 1):
+    if s.dtype == bool or not np.issubdtype(s.dtype, np.number) or not np.all(np.abs(s) == 1):
         raise ValueError("spins must be +1 or -1")
     return ((s + 1) // 2).astype(np.int8)
