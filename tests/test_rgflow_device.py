@@ -30,8 +30,9 @@ def test_device_script_smoke_run_writes_the_study_layout_under_out(tmp_path):
     report = json.loads((out / "report.json").read_text())
     assert set(report["matmul_flop_per_s"]) == {"fp32", "tf32", "bf16"}
     assert all(v > 0 for v in report["matmul_flop_per_s"].values())
+    assert set(report["bench"]["ours_fp32"]) == {"4"}  # the reference at the small batch
+    assert set(report["bench"]["ours_fast"]) == {"4", "8"}
     for name in ("ours_fp32", "ours_fast"):
-        assert set(report["bench"][name]) == {"4", "8"}
         assert all(row["images_per_s"] > 0 for row in report["bench"][name].values())
     # a path that is not a checkout of the original code is reported, not fatal
     assert "does not look like" in report["bench"]["original"]["8"]["errors"][0]
@@ -82,7 +83,8 @@ def test_results_file_without_h5netcdf_is_netcdf3_with_the_same_contents(tmp_pat
                 level_temperatures=list(p.level_temperatures),
                 traversal_pixels=list(p.traversal_pixels),
                 traversal_values=list(p.traversal_values))
-    attrs = {"gpu": "test", "bench": {"ours_fast": {"512": {"images_per_s": 1.0}}}}
+    attrs = {"gpu": "test", "run_mode": "full", "wall_time_s": 1.5,
+             "bench": {"ours_fast": {"512": {"images_per_s": 1.0}}}}
     files = {}
     for engine in ("h5netcdf", "scipy"):
         folder = tmp_path / engine
