@@ -40,5 +40,5 @@ def neighbour_correlation(spins: NDArray[np.integer]) -> NDArray[np.float64]:
     s = np.asarray(spins)
     if s.ndim != 3:
         raise ValueError(f"spins must be (n, L, L), got shape {s.shape}")
-    s = validate_samples(s.reshape(s.shape[0], -1), "spins").reshape(s.shape)
+    s = validate_samples(s.reshape(s.shape[0], int(np.prod(s.shape[1:]))), "spins").reshape(s.shape)
     return 0.5 * (s * np.roll(s, 1, axis=1) + s * np.roll(s, 1, axis=2)).mean(axis=(1, 2))

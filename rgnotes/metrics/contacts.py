@@ -32,7 +32,7 @@ def contact_fraction(positions: ArrayLike, box: float, pairs: ArrayLike, r_cut: 
     p = np.asarray(pairs)
     if x.ndim != 3 or x.shape[2] != 3:
         raise ValueError(f"positions must have shape (frames, N, 3), got {x.shape}")
-    x = validate_samples(x.reshape(x.shape[0], -1), "positions").reshape(x.shape)
+    x = validate_samples(x.reshape(x.shape[0], 3 * x.shape[1]), "positions").reshape(x.shape)
     for name, value in (("box", box), ("r_cut", r_cut)):
         if (isinstance(value, (bool, np.bool_))
                 or not isinstance(value, (int, float, np.integer, np.floating))

@@ -72,6 +72,9 @@ def power_law_fit(K: ArrayLike, M2: ArrayLike) -> tuple[float, float, float]:
         raise ValueError(f"K must hold at least two different cluster sizes to fit a power "
                          f"law, got only {K[0]:g}")
     alpha, err, log_c = linear_fit(np.log(K), np.log(M2))
+    if not -745 < log_c < 709:  # exp overflows or underflows float64
+        raise ValueError(f"K and M2 give a power law whose prefactor c = exp({log_c:.4g}) is "
+                         f"beyond float64 (exponent {alpha:.4g})")
     return alpha, err, float(np.exp(log_c))
 
 

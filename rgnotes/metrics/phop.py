@@ -29,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from rgnotes.coarse.correlation import validate_samples
+
 
 def window_frames(t_R: float, dt_frame: float) -> int:
     """The window ``t_R`` (a time, e.g. 10 tau) in frames spaced ``dt_frame``: the nearest even
@@ -59,13 +61,17 @@ def phop(positions: NDArray[np.floating], window: int) -> NDArray[np.float64]:
     taken relative to each particle's first frame, which keeps the differences of running sums
     accurate (relative error ~ 1e-16 (frames x displacement^2) / p_hop).
     """
-    x = np.asarray(positions, dtype=float)
+    x = np.asarray(positions)
     if x.ndim != 3 or x.shape[2] != 3:
         raise ValueError(f"positions must have shape (frames, N, 3), got {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("positions contain NaN or infinite values; p_hop needs every frame")
-    if int(window) != window or window < 2 or window % 2:
-        raise ValueError(f"window must be an even number of frames >= 2, got {window}")
+    try:  # real numbers, finite, at least one frame and one particle
+        x = validate_samples(x.reshape(x.shape[0], 3 * x.shape[1]), "positions").reshape(x.shape)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; p_hop needs every frame of every particle") from None
+    if (isinstance(window, (bool, np.bool_))
+            or not isinstance(window, (int, float, np.integer, np.floating))
+            or not np.isfinite(window) or int(window) != window or window < 2 or window % 2):
+        raise ValueError(f"window must be an even number of frames >= 2, got {window!r}")
     n_frames = x.shape[0]
     if window > n_frames:
         raise ValueError(f"window of {window} frames is longer than the trajectory "
