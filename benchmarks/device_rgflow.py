@@ -53,7 +53,7 @@ from rgnotes.rgflow.data import load_dataset
 from rgnotes.rgflow.model import n_parameters, preset
 from rgnotes.rgflow.preprocess import dequantize, to_logit
 from rgnotes.rgflow.receptive import field_size, level_positions, receptive_field, traverse
-from rgnotes.rgflow.speed import matmul_flops, throughput
+from rgnotes.rgflow.speed import matmul_flops, step_flop, throughput
 from rgnotes.rgflow.train import (
     CHECKPOINT,
     _tf32,
@@ -178,6 +178,19 @@ def machine(device: str) -> dict:
     else:
         info["gpu"] = "none (CPU fallback)"
     return info
+
+
+def _rgnotes_version() -> str:
+    """The installed rgnotes' version, else the checkout's pyproject.toml's."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("rgnotes")
+    except metadata.PackageNotFoundError:
+        import tomllib
+
+        project = Path(__file__).resolve().parents[1] / "pyproject.toml"
+        return tomllib.loads(project.read_text())["project"]["version"]
 
 
 def _commit(from_git: str) -> str:
@@ -522,10 +535,19 @@ def main(argv=None) -> int:
              "speedup_on_original": original_big.get("ours_fast_ratio", math.nan),
              "speedup_goal": GOAL_SPEEDUP,
              "speedup_goal_met": original_big.get("ours_fast_ratio", 0.0) >= GOAL_SPEEDUP,
-             "train_images_per_s": float(np.median(arrays["images_per_s"]))}
+             "train_images_per_s": float(np.median(arrays["images_per_s"])),
+             "train_fraction_of_bf16_matmul": float(np.median(arrays["images_per_s"]))
+             * step_flop(config, bool(attempts[-1].get("checkpointing"))) / rates["bf16"]}
     report.put("goals", goals)
     wall = time.perf_counter() - t_start
-    attrs = {**{k: v for k, v in info.items()}, "profile": "gpu", "command": command,
+    from rgnotes.studies.core import params_dict
+    from rgnotes.studies.rgflow import STUDY
+
+    # the store's provenance attributes (rgnotes.studies.store.provenance), then the GPU's
+    attrs = {"study": STUDY.name, "profile": "gpu",
+             "params": json.dumps(params_dict(params), sort_keys=True),
+             "study_version": STUDY.version, "rgnotes_version": _rgnotes_version(),
+             "numpy": np.__version__, **info, "command": command,
              "wall_time_s": round(wall, 1), "run_mode": mode, "train_options": attempts[-1],
              "matmul_flop_per_s": rates, "bench": bench, "goals": goals,
              "parameters_trained": n_parameters(model),

@@ -47,11 +47,14 @@ def test_device_script_smoke_run_writes_the_study_layout_under_out(tmp_path):
     assert list(ds["setting"].values)[:2] == ["T = 1", "T = 0.7"]
     assert ds["receptive_field"].shape == (4, 32, 32)
     for key in ("gpu", "created", "git_commit", "command", "wall_time_s", "bench",
-                "goals", "matmul_flop_per_s"):
+                "goals", "matmul_flop_per_s", "study", "profile", "params", "study_version",
+                "rgnotes_version", "cpu", "cpu_count", "python", "numpy"):
         assert key in ds.attrs, key
     assert ds.attrs["gpu"] == "none (CPU fallback)" or "GPU" in ds.attrs["gpu"] or ds.attrs[
         "device"] == "cuda"
     assert json.loads(ds.attrs["goals"])["bpd_goal"] == 1.86
+    params = json.loads(ds.attrs["params"])
+    assert params["epochs"] == n_epochs and params["batch"] == 8 and params["n_train"] == 64
     assert (out / "curve.png").stat().st_size > 0 and (out / "log.txt").stat().st_size > 0
     assert float(ds.attrs["wall_time_s"]) < 120
 
