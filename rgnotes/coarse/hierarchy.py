@@ -182,7 +182,9 @@ def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None 
             resume; the levels are rebuilt from the stored pairs in ``O(d^2)`` each). Needs an
             integer ``seed`` (or none), not a generator.
         options: of ``method="information"`` only (``beta``, ``estimator``, ...;
-            :mod:`rgnotes.coarse.information_rule`); an error with any other method. With
+            :mod:`rgnotes.coarse.information_rule`); an error with any other method. Without
+            ``estimator`` it is chosen from ``X`` for all levels
+            (:func:`rgnotes.coarse.information_rule.default_estimator`). With
             ``estimator="gaussian"`` every level is paired from its correlation matrix; with
             ``"plugin"`` or ``"binned"`` from its data, the pair *sums* of the level below
             (``x_a + x_b`` of the raw data, so spins stay integers), i.e. the cluster sums of

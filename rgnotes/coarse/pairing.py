@@ -26,7 +26,9 @@ Methods (``pair(X, method=...)``):
 - ``"information"``: the information-bottleneck rule of section III of Landy et al.: pairs
   minimising ``I(X; Y) - beta I(X^c; Y)``, taken greedily (see
   :mod:`rgnotes.coarse.information_rule`; options ``beta``, ``estimator`` and the rest passed
-  as keywords).
+  as keywords). Without ``estimator`` it is chosen from the data: plug-in for integer values,
+  binned for continuous ones, so that dependence without correlation is seen; Gaussian from
+  a correlation matrix (:func:`pair_from_correlation`) or with ``estimator="gaussian"``.
 
 Options are checked once, at the public boundary (:func:`pairing_options`, which also serves
 :func:`rgnotes.coarse.hierarchy.coarse_grain`): an unknown name, or an option of the
