@@ -125,7 +125,7 @@ class Hierarchy:
         """Fraction of the variance of the standardized *original* variables left unexplained
         by least-squares projection onto the coarse variables of level ``k`` (comparable
         between methods, unlike the step errors). Directions of the coarse variables with a
-        variance below :data:`RANK_RTOL` of the largest are dependent (as with fewer samples
+        variance below ``RANK_RTOL`` (1e-10) of the largest are dependent (as with fewer samples
         than variables) and left out."""
         M = self.levels[0].correlation
         L = self.loadings(k)
@@ -184,7 +184,7 @@ def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None 
         options: of ``method="information"`` only (``beta``, ``estimator``, ...;
             :mod:`rgnotes.coarse.information_rule`); an error with any other method. Without
             ``estimator`` it is chosen from ``X`` for all levels
-            (:func:`rgnotes.coarse.information_rule.default_estimator`). With
+            (``rgnotes.coarse.information_rule.default_estimator``). With
             ``estimator="gaussian"`` every level is paired from its correlation matrix; with
             ``"plugin"`` or ``"binned"`` from its data, the pair *sums* of the level below
             (``x_a + x_b`` of the raw data, so spins stay integers), i.e. the cluster sums of

@@ -13,7 +13,7 @@ the max-correlation rule does with correlations. With odd ``d`` the variable lef
 carried.
 
 How each term is made finite and tractable (``estimator``; by default chosen from the data
-by :func:`default_estimator`: ``"plugin"`` for integer values, ``"binned"`` for continuous
+by ``default_estimator``: ``"plugin"`` for integer values, ``"binned"`` for continuous
 ones, ``"gaussian"`` when only a correlation matrix is given):
 
 - ``"plugin"`` (discrete data: spins, counts). ``Y`` is a function of ``X``, so
@@ -369,7 +369,7 @@ def information_terms(X: ArrayLike | None = None, M: ArrayLike | None = None,
                       compression: str = "rate") -> InformationTerms:
     """The objective's terms for every pair, from data ``X`` ``(m, d)`` or (estimator
     ``"gaussian"`` only) a correlation matrix ``M`` ``(d, d)``; ``estimator=None`` chooses
-    it from the data (:func:`default_estimator`)."""
+    it from the data (``default_estimator``)."""
     o = validate_options(beta=beta, estimator=estimator, relevance=relevance, noise=noise,
                          bins=bins, n_neighbours=n_neighbours, correction=correction,
                          compression=compression)

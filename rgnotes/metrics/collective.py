@@ -56,7 +56,7 @@ class CollectiveSummary:
 def summarise(X: ArrayLike, method: str = DEFAULT_METHOD, q: float = 0.1,
               cache_result: bool = False) -> CollectiveSummary:
     """Coarse-grain ``X`` ``(m, d)`` with ``method`` (by default that of
-    :func:`rgnotes.coarse.coarse_grain`) and measure every level (see module)."""
+    :func:`rgnotes.coarse.hierarchy.coarse_grain`) and measure every level (see module)."""
     q = validate_fraction(q)
     h = coarse_grain(X, method, cache_result=cache_result)  # validates X and method
     alpha, err, K_full, M2_full = mean_variance_exponent(X, h)
