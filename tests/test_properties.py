@@ -161,6 +161,7 @@ def outcome(call, names: tuple[str, ...]):
                                                        under="ignore"):
             warnings.simplefilter("ignore", RankDeficientWarning)
             warnings.simplefilter("error", RuntimeWarning)  # overflow, 0/0: silent garbage
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)  # imaginary part lost
             return call()
     except (ValueError, TypeError) as exc:
         message = str(exc)
