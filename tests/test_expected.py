@@ -10,13 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.chapter_fixture import HEADER
+
 ROOT = Path(__file__).parents[1]
-HEADER = textwrap.dedent("""\
-    ---
-    jupytext:
-      text_representation: {extension: .md, format_name: myst}
-    kernelspec: {display_name: Python 3, language: python, name: python3}
-    ---
+PAGE = HEADER + textwrap.dedent("""\
     # A chapter
 
     ```{code-cell} ipython3
@@ -37,7 +34,7 @@ def write_book(root: Path, checks: list[str]) -> Path:
                                    "chapters:\n  - file: book/one\n")
     (root / "book" / "intro.md").write_text("# Intro\n")
     page = root / "book" / "one.md"
-    page.write_text(HEADER + cell("x = 1.23456") + "".join(cell(c) for c in checks))
+    page.write_text(PAGE + cell("x = 1.23456") + "".join(cell(c) for c in checks))
     return page
 
 

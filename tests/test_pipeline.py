@@ -4,19 +4,13 @@ unchanged chapters are not re-executed; unknown profiles are refused with the va
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
+from tests.chapter_fixture import HEADER
+
 ROOT = Path(__file__).parents[1]
-HEADER = textwrap.dedent("""\
-    ---
-    jupytext:
-      text_representation: {extension: .md, format_name: myst}
-    kernelspec: {display_name: Python 3, language: python, name: python3}
-    ---
-    """)
 
 
 def chapter(body: str) -> str:
