@@ -39,10 +39,8 @@ def test_every_option_has_help_and_default(path):
     _check_help(_subparser(*path))
 
 
-@pytest.mark.xfail(strict=True, reason="--n-samples, --seed and --algorithm of the Ising "
-                   "and Gaussian simulators have no help text yet")
 @pytest.mark.parametrize("name", ["ising", "gaussian"])
-def test_simulators_without_help_text(name):
+def test_every_simulator_option_has_help_and_default(name):
     _check_help(_subparser("simulate", name))
 
 

@@ -132,8 +132,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shape", type=int, nargs="+", default=[64],
                         help="field: lattice shape, L or L L; iid: the number of variables d")
     parser.add_argument("--mass", type=float, default=0.3, help="field: mass (1/corr. length)")
-    parser.add_argument("--n-samples", type=int, required=True)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--n-samples", type=int, required=True, help="independent samples")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the samples")
     parser.add_argument("--out", type=Path, required=True,
                         help=".npz file with x (n_samples, N) and, for fields, cov (N, N)")
 

@@ -349,9 +349,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``python -m rgnotes simulate ising``."""
     parser.add_argument("--L", type=int, required=True, help="linear lattice size")
     parser.add_argument("--T", type=float, nargs="+", required=True, help="temperature(s)")
-    parser.add_argument("--n-samples", type=int, required=True)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--algorithm", choices=ALGORITHMS, default="auto")
+    parser.add_argument("--n-samples", type=int, required=True,
+                        help="configurations saved per temperature")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the chains (each temperature derives its own)")
+    parser.add_argument("--algorithm", choices=ALGORITHMS, default="auto",
+                        help="single-cluster Wolff updates, Metropolis sweeps, or auto: Wolff "
+                        f"below T = {METROPOLIS_FROM_T:g}, Metropolis from there up")
     parser.add_argument("--spacing-factor", type=float, default=2.0,
                         help="samples are this many integrated autocorrelation times apart")
     parser.add_argument("--out", type=Path, required=True,
