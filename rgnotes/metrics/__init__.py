@@ -11,7 +11,9 @@
 - ``contact_fraction``: whether paired particles are neighbours in space;
 - ``lattice_block_labels``: Kadanoff's fixed blocks, to compare with data-driven clusters;
 - ``cluster_spectra`` / ``collapse_exponent``: the correlation spectra of the clusters of each
-  level and the exponent of their collapse, against ``marchenko_pastur_ranked``.
+  level and the exponent of their collapse, against ``marchenko_pastur_ranked``;
+- ``cluster_dynamics`` / ``dynamic_exponent``: the autocorrelation time of the coarse
+  variables of each level and its growth with the cluster size.
 """
 
 from rgnotes.metrics.activity import (
@@ -30,6 +32,7 @@ from rgnotes.metrics.collective import (
     surrogate_summaries,
 )
 from rgnotes.metrics.contacts import contact_fraction
+from rgnotes.metrics.dynamics import ClusterDynamics, cluster_dynamics, dynamic_exponent
 from rgnotes.metrics.mean_variance import (
     mean_variance,
     mean_variance_curve,
@@ -57,5 +60,6 @@ __all__ = [
     "power_law_fit", "random_order_cod", "spin_data",
     "silence_probability", "spins_to_binary", "stretched_exponential_fit", "validate_labels",
     "window_frames", "ClusterSpectra", "cluster_spectra", "cluster_spectra_from_correlation",
-    "collapse_exponent", "marchenko_pastur_ranked",
+    "collapse_exponent", "marchenko_pastur_ranked", "ClusterDynamics", "cluster_dynamics",
+    "dynamic_exponent",
 ]
