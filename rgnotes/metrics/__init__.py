@@ -13,7 +13,9 @@
 - ``cluster_spectra`` / ``collapse_exponent``: the correlation spectra of the clusters of each
   level and the exponent of their collapse, against ``marchenko_pastur_ranked``;
 - ``cluster_dynamics`` / ``dynamic_exponent``: the autocorrelation time of the coarse
-  variables of each level and its growth with the cluster size.
+  variables of each level and its growth with the cluster size;
+- ``momentum_space``: the distribution of the variables projected on the leading covariance
+  modes, as modes are removed.
 """
 
 from rgnotes.metrics.activity import (
@@ -42,6 +44,7 @@ from rgnotes.metrics.mean_variance import (
     spin_data,
     spins_to_binary,
 )
+from rgnotes.metrics.momentum import MomentumCoarseGraining, momentum_space
 from rgnotes.metrics.phop import phop, window_frames
 from rgnotes.metrics.spectra import (
     ClusterSpectra,
@@ -61,5 +64,5 @@ __all__ = [
     "silence_probability", "spins_to_binary", "stretched_exponential_fit", "validate_labels",
     "window_frames", "ClusterSpectra", "cluster_spectra", "cluster_spectra_from_correlation",
     "collapse_exponent", "marchenko_pastur_ranked", "ClusterDynamics", "cluster_dynamics",
-    "dynamic_exponent",
+    "dynamic_exponent", "MomentumCoarseGraining", "momentum_space",
 ]
