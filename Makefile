@@ -16,7 +16,7 @@ $(error Unknown PROFILE '$(PROFILE)'. Valid profiles: $(PROFILES))
 endif
 
 .PHONY: help env execute book test unit checks update-expected verify results lint lab lock clean \
-        clean-env
+        clean-env browser-check browser-test
 
 help:
 	@echo "make book                        the reader's book: stored paper-scale results (data/results)"
@@ -24,6 +24,9 @@ help:
 	@echo "make book PROFILE=quick          execute every chapter from scratch at the quick profile"
 	@echo "make test                        unit tests, the quick chapters' checks against their"
 	@echo "                                 committed values (tests/expected), study verify"
+	@echo "                                 and, where chromium is installed, the quick book in it"
+	@echo "make browser-check               the built book of PROFILE in headless chromium: raw TeX,"
+	@echo "                                 broken images, overflowing text, visible tracebacks"
 	@echo "make update-expected             re-execute the quick chapters, rewrite tests/expected"
 	@echo "make results [STUDY=..] [JOBS=..] recompute studies at full scale into data/results (hours)"
 	@echo "make lab                         JupyterLab with the chapters opening as notebooks"
@@ -74,7 +77,19 @@ update-expected: $(STAMP)
 verify: $(STAMP)
 	$(BIN)/python -m rgnotes study verify
 
-test: unit checks verify
+# The built book of PROFILE in headless Chromium (Debian's chromium): fails on raw TeX, a broken
+# image, a text column overflowing at 1400 or 800 px, a visible traceback or warning.
+browser-check: $(STAMP)
+	$(BIN)/python tools/browser_check.py _build/$(PROFILE)/_build/html
+
+# In make test: the quick book (just executed by checks) rendered and checked, where chromium is.
+browser-test: checks
+	@if command -v chromium >/dev/null 2>&1; then \
+	  $(BIN)/python tools/render.py --profile quick && \
+	  $(BIN)/python tools/browser_check.py _build/quick/_build/html; \
+	else echo "browser check skipped: no chromium (apt-get install chromium)"; fi
+
+test: unit checks verify browser-test
 
 lint: $(STAMP)
 	$(BIN)/ruff check rgnotes tests tools

@@ -73,6 +73,7 @@ def results(tmp_path_factory):
     (root / "ok.png").write_bytes(PNG)
     (root / "_static").mkdir()
     (root / "_static" / "asset.html").write_text(page("$raw$"))  # an asset, not a page
+    (root / "index.html").write_text('<meta http-equiv="Refresh" content="0; url=tex.html" />')
     return {r.page: r for r in browser_check.check_book(root)}
 
 
@@ -80,7 +81,7 @@ def kinds(result, width=None):
     return sorted({f.kind for f in result.failures if width is None or f.width == width})
 
 
-def test_every_page_is_checked_assets_are_not(results):
+def test_every_page_is_checked_assets_and_redirects_are_not(results):
     assert sorted(results) == sorted(PAGES)
 
 

@@ -15,10 +15,11 @@ typeset and every image to load, then the page fails on
 - ``output``: a traceback or warning shown in a cell output (a stderr or error block, or a
   ``Traceback``/``Warning:`` line).
 
-Every failure names the page, the width and the element. A summary table gives, per page, the
-images and equations checked and the failures. Exit status 1 on any failure, 2 when no
-Chromium is found. The browser is Debian's ``chromium`` (``apt-get install chromium``), driven
-through the Chrome DevTools protocol; ``--chromium`` or ``$CHROMIUM`` names another binary.
+Pages that only redirect (a meta refresh, no body) are skipped. Every failure names the
+page, the width and the element. A summary table gives, per page, the images and equations
+checked and the failures. Exit status 1 on any failure, 2 when no Chromium is found. The
+browser is Debian's ``chromium`` (``apt-get install chromium``), driven through the Chrome
+DevTools protocol; ``--chromium`` or ``$CHROMIUM`` names another binary.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ KINDS = ("tex", "image", "overflow", "output")
 CHECK_JS = r"""
 (async () => {
   const sleep = ms => new Promise(r => setTimeout(r, ms));
+  for (let i = 0; document.readyState !== 'complete' && i < 400; i++) await sleep(50);
   const mathjaxScript = document.querySelector('script[src*="mathjax" i], script[id*="MathJax"]');
   for (let i = 0; mathjaxScript && i < 200 &&
        !(window.MathJax && MathJax.startup && MathJax.startup.promise); i++) await sleep(50);
@@ -190,10 +192,17 @@ def find_chromium(name: str | None = None) -> str | None:
     return None
 
 
+def is_redirect(path: Path) -> bool:
+    """True for a page that only redirects (jupyter-book's root ``index.html``)."""
+    text = path.read_text(errors="replace")[:2000].lower()
+    return 'http-equiv="refresh"' in text and "<body" not in text
+
+
 def pages(html_dir: Path) -> list[Path]:
-    """Every HTML page of a Sphinx build, assets excluded, in path order."""
+    """Every HTML page of a Sphinx build in path order; assets and redirects excluded."""
     return sorted(p for p in html_dir.rglob("*.html")
-                  if not ASSET_DIRS.intersection(p.relative_to(html_dir).parts))
+                  if not ASSET_DIRS.intersection(p.relative_to(html_dir).parts)
+                  and not is_redirect(p))
 
 
 class Browser:
