@@ -15,7 +15,10 @@
 - ``cluster_dynamics`` / ``dynamic_exponent``: the autocorrelation time of the coarse
   variables of each level and its growth with the cluster size;
 - ``momentum_space``: the distribution of the variables projected on the leading covariance
-  modes, as modes are removed.
+  modes, as modes are removed;
+- ``time_shuffle_surrogate`` / ``phase_randomised_surrogate`` / ``block_bootstrap`` /
+  ``exponent_bootstrap`` / ``subsampled_exponents``: null models, error bars, and the
+  exponent against the number of variables.
 """
 
 from rgnotes.metrics.activity import (
@@ -45,6 +48,13 @@ from rgnotes.metrics.mean_variance import (
     spins_to_binary,
 )
 from rgnotes.metrics.momentum import MomentumCoarseGraining, momentum_space
+from rgnotes.metrics.nulls import (
+    block_bootstrap,
+    exponent_bootstrap,
+    phase_randomised_surrogate,
+    subsampled_exponents,
+    time_shuffle_surrogate,
+)
 from rgnotes.metrics.phop import phop, window_frames
 from rgnotes.metrics.spectra import (
     ClusterSpectra,
@@ -64,5 +74,7 @@ __all__ = [
     "silence_probability", "spins_to_binary", "stretched_exponential_fit", "validate_labels",
     "window_frames", "ClusterSpectra", "cluster_spectra", "cluster_spectra_from_correlation",
     "collapse_exponent", "marchenko_pastur_ranked", "ClusterDynamics", "cluster_dynamics",
-    "dynamic_exponent", "MomentumCoarseGraining", "momentum_space",
+    "dynamic_exponent", "MomentumCoarseGraining", "momentum_space", "block_bootstrap",
+    "exponent_bootstrap", "phase_randomised_surrogate", "subsampled_exponents",
+    "time_shuffle_surrogate",
 ]
