@@ -73,3 +73,7 @@ def test_bad_input_is_named():
     walk = np.cumsum(np.random.default_rng(3).standard_normal((400, 4)), axis=0)
     with pytest.raises(ValueError, match="not stationary"):
         cluster_dynamics(walk, block_labels(2, 4), max_lag=5)
+    lenient = cluster_dynamics(walk, block_labels(2, 4), max_lag=5, strict=False)
+    assert np.isnan(lenient.tau).all()
+    with pytest.raises(ValueError, match="two levels"):
+        dynamic_exponent(lenient)

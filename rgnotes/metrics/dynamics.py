@@ -54,11 +54,13 @@ def decay_time(C: ArrayLike, threshold: float = float(np.exp(-1))) -> float:
     return float(j - 1 + (C[j - 1] - threshold) / (C[j - 1] - C[j]))
 
 
-def cluster_dynamics(X: ArrayLike, labels_by_level: list[ArrayLike], max_lag: int
-                     ) -> ClusterDynamics:
+def cluster_dynamics(X: ArrayLike, labels_by_level: list[ArrayLike], max_lag: int,
+                     strict: bool = True) -> ClusterDynamics:
     """Autocorrelations and correlation times of the cluster sums of every level of
     ``labels_by_level`` (level ``k`` at index ``k``) for time series ``X`` ``(m, d)`` (rows
-    are consecutive times), up to ``max_lag`` (at most a quarter of ``m``)."""
+    are consecutive times), up to ``max_lag`` (at most a quarter of ``m``). A level whose
+    autocorrelation stays above ``1/e`` up to ``max_lag`` is an error, or with
+    ``strict=False`` gets ``tau = nan`` (slower than the series can tell)."""
     X = validate_samples(X)
     m, d = X.shape
     if (isinstance(max_lag, (bool, np.bool_)) or not isinstance(max_lag, (int, np.integer))
@@ -75,12 +77,17 @@ def cluster_dynamics(X: ArrayLike, labels_by_level: list[ArrayLike], max_lag: in
         curves.append(autocorrelation((sums / sd).T)[: max_lag + 1])
         Ks.append(K)
     C = np.array(curves)
-    tau = np.array([decay_time(c) for c in C])
+    tau = np.array([decay_time(c) if strict or np.any(c[1:] <= np.exp(-1)) else np.nan
+                    for c in C])
     return ClusterDynamics(K=np.array(Ks, dtype=np.int64), lags=np.arange(max_lag + 1),
                            autocorrelation=C, tau=tau)
 
 
 def dynamic_exponent(dynamics: ClusterDynamics) -> tuple[float, float]:
-    """``(z, its standard error)`` of ``tau_c = c K^z`` fitted over the levels."""
-    z, err, _ = power_law_fit(dynamics.K, dynamics.tau)
+    """``(z, its standard error)`` of ``tau_c = c K^z`` fitted over the levels with a
+    finite time (at least two)."""
+    ok = np.isfinite(dynamics.tau)
+    if ok.sum() < 2:
+        raise ValueError("need correlation times at two levels or more to fit an exponent")
+    z, err, _ = power_law_fit(dynamics.K[ok], dynamics.tau[ok])
     return z, err
