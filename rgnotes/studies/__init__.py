@@ -31,6 +31,7 @@ MODULES: dict[str, str] = {
     "random": "rgnotes.studies.random",
     "ising": "rgnotes.studies.ising",
     "glass": "rgnotes.studies.glass",
+    "glass_prg": "rgnotes.studies.glass_prg",
     "information": "rgnotes.studies.information",
     "rgflow": "rgnotes.studies.rgflow",
 }
