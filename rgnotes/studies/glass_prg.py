@@ -231,7 +231,7 @@ def plot_spectra(ds: xr.Dataset, T: float, axes: list[Axes], min_K: int = 8) -> 
         i = 0
         for level in ds["level"].values:
             K = 2 ** int(level)
-            lam = ds["spectrum"].sel(T=T, part=part, level=level).values[:K]
+            lam = ds["spectrum"].sel(T=T, part=part, level=level, source="data").values[:K]
             if K < min_K or K > lam.size or np.isnan(lam).all():
                 continue
             style = plotting.series(i)
