@@ -44,8 +44,10 @@ if TYPE_CHECKING:
 
 PARTS = ("measured", "local")
 SOURCES = ("data", "surrogate")
-#: Production time (tau) of the check unit.
+#: Production time (tau) of the check unit, and its levels whose spectra are kept (clusters
+#: of up to 32 particles: fewer than its ~80 samples, so no eigenvalue is zero by rank).
 CHECK_PRODUCTION = 50.0
+CHECK_LEVELS = 6
 
 
 @dataclass(frozen=True)
@@ -84,20 +86,34 @@ def units(p: Params) -> list[Unit]:
     """One unit per glass run, highest temperature first, and the check unit."""
     own = {k: v for k, v in dataclasses.asdict(p).items() if k != "profile"}
     runs = [dict(g, kind="run", prg=own) for g in _glass_units(p)]
-    check = dict(runs[0], kind="check", production=min(CHECK_PRODUCTION, runs[0]["production"]))
+    check = dict(runs[0], kind="check", production=min(CHECK_PRODUCTION, runs[0]["production"]),
+                 check_levels=CHECK_LEVELS)
     return [*runs, check]
 
 
-def _measures(X: np.ndarray, q: dict) -> Arrays:
-    """Spectra, dynamics and momentum shell of one data matrix ``(samples, N)``."""
-    h = coarse_grain(X, q["method"], cache_result=True)
-    labels = [lv.labels for lv in h.levels]
+def _spectrum(X: np.ndarray, labels: list[np.ndarray]) -> tuple[np.ndarray, object]:
+    """The cluster spectra as one array ``(levels, largest K)`` (nan-padded)."""
     n_levels, d = len(labels), X.shape[1]
     K_all = 2 ** np.arange(n_levels)
     spec = cluster_spectra(X, labels)
     spectrum = np.full((n_levels, int(K_all[K_all <= d].max())), np.nan)
     for K, lam in zip(spec.K, spec.spectra, strict=True):
         spectrum[int(np.log2(K)), :K] = lam
+    return spectrum, spec
+
+
+def _momentum(X: np.ndarray, q: dict):
+    d = X.shape[1]
+    modes = [n for n in (d // 2**j for j in range(int(np.log2(d)) + 1)) if n < X.shape[0]]
+    return momentum_space(X, modes, bins=q["bins"], span=q["span"])
+
+
+def _measures(X: np.ndarray, q: dict) -> Arrays:
+    """Spectra, dynamics and momentum shell of one data matrix ``(samples, N)``."""
+    h = coarse_grain(X, q["method"], cache_result=True)
+    labels = [lv.labels for lv in h.levels]
+    n_levels = len(labels)
+    spectrum, spec = _spectrum(X, labels)
     mu, mu_err = collapse_exponent(spec, q["min_K"], q["max_fraction"])
     dyn = cluster_dynamics(X, labels, max_lag=int(q["lag_fraction"] * X.shape[0]), strict=False)
     tau = np.full(n_levels, np.nan)
@@ -108,8 +124,7 @@ def _measures(X: np.ndarray, q: dict) -> Arrays:
         z, z_err = dynamic_exponent(dyn)
     except ValueError:  # fewer than two levels decay within the lags
         z, z_err = np.nan, np.nan
-    modes = [n for n in (d // 2**j for j in range(int(np.log2(d)) + 1)) if n < X.shape[0]]
-    mom = momentum_space(X, modes, bins=q["bins"], span=q["span"])
+    mom = _momentum(X, q)
     return dict(spectrum=spectrum, mu=np.float64(mu), mu_err=np.float64(mu_err), tau=tau,
                 acf=acf, z=np.float64(z), z_err=np.float64(z_err), n_modes=mom.n_modes,
                 kurtosis=mom.kurtosis, density=mom.density, edges=mom.edges)
@@ -122,8 +137,11 @@ def compute(u: Unit) -> Arrays:
     x = phop(traj.positions, window_frames(u["t_R"], u["dt_frame"]))
     q = u["prg"]
     if u["kind"] == "check":
-        one = _measures(x, q)
-        return {f"check_{k}": one[k] for k in ("kurtosis", "spectrum", "n_modes")}
+        n = u["check_levels"]
+        labels = [lv.labels for lv in coarse_grain(x, q["method"], levels=n - 1).levels]
+        mom = _momentum(x, q)
+        return dict(check_kurtosis=mom.kurtosis, check_n_modes=mom.n_modes,
+                    check_spectrum=_spectrum(x, labels)[0])
     data = {"measured": x, "local": x - x.mean(axis=1, keepdims=True)}
     ss = np.random.SeedSequence([q["seed"], round(1000 * u["T"])])
     out: dict[str, list] = {}
