@@ -13,7 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 import browser_check  # noqa: E402
 
-pytestmark = pytest.mark.skipif(
+needs_chromium = pytest.mark.skipif(
     browser_check.find_chromium() is None,
     reason="no Chromium found (apt-get install chromium, or set $CHROMIUM): "
            "the browser check cannot run here")
@@ -81,16 +81,19 @@ def kinds(result, width=None):
     return sorted({f.kind for f in result.failures if width is None or f.width == width})
 
 
+@needs_chromium
 def test_every_page_is_checked_assets_and_redirects_are_not(results):
     assert sorted(results) == sorted(PAGES)
 
 
+@needs_chromium
 def test_the_clean_page_passes(results):
     clean = results["clean.html"]
     assert clean.failures == []
     assert clean.images == 1
 
 
+@needs_chromium
 def test_raw_tex_is_found_and_named(results):
     failures = results["tex.html"].failures
     assert kinds(results["tex.html"]) == ["tex"]
@@ -99,6 +102,7 @@ def test_raw_tex_is_found_and_named(results):
     assert any("section #energy" in f.element for f in failures)
 
 
+@needs_chromium
 def test_broken_image_is_found_and_named(results):
     failures = results["image.html"].failures
     assert kinds(results["image.html"]) == ["image"]
@@ -106,12 +110,14 @@ def test_broken_image_is_found_and_named(results):
     assert {f.width for f in failures} == set(browser_check.WIDTHS)
 
 
+@needs_chromium
 def test_overflow_is_found_and_named(results):
     failures = results["overflow.html"].failures
     assert kinds(results["overflow.html"]) == ["overflow"]
     assert all("div#too-wide" in f.element and "300 px past" in f.detail for f in failures)
 
 
+@needs_chromium
 def test_overflow_only_at_the_narrow_width(results):
     # the column is 90 % of the window: a 900 px block fits at 1400 px, not at 800 px
     result = results["overflow_800.html"]
@@ -120,10 +126,12 @@ def test_overflow_only_at_the_narrow_width(results):
 
 
 @pytest.mark.parametrize("name", ["traceback.html", "warning.html", "stderr.html"])
+@needs_chromium
 def test_tracebacks_and_warnings_in_outputs_are_found(results, name):
     assert kinds(results[name]) == ["output"]
 
 
+@needs_chromium
 def test_table_counts_pages_and_failures(results):
     text = browser_check.table(list(results.values()))
     last = text.splitlines()[-1].split()
@@ -132,6 +140,7 @@ def test_table_counts_pages_and_failures(results):
     assert f"({len(PAGES)} pages" in text
 
 
+@needs_chromium
 def test_main_exit_status(tmp_path, capsys):
     (tmp_path / "index.html").write_text(CLEAN)
     (tmp_path / "ok.png").write_bytes(PNG)
@@ -148,3 +157,14 @@ def test_bad_arguments(tmp_path):
         browser_check.check_book(tmp_path / "absent")
     with pytest.raises(ValueError, match="widths"):
         browser_check.check_book(tmp_path, widths=[100])
+
+
+def test_no_chromium_is_a_clear_error(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("CHROMIUM", raising=False)
+    (tmp_path / "index.html").write_text(CLEAN)
+    assert browser_check.find_chromium() is None
+    with pytest.raises(FileNotFoundError, match="apt-get install chromium"):
+        browser_check.check_book(tmp_path)
+    assert browser_check.main([str(tmp_path)]) == 2
+    assert "no Chromium found" in capsys.readouterr().err
