@@ -166,7 +166,8 @@ def _level_one_up(M: NDArray[np.float64], labels: NDArray[np.intp],
 
 def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None = None,
                  seed: int | np.random.Generator | None = None, block: int = 64,
-                 cache_result: bool = False, **options: Any) -> Hierarchy:
+                 cache_result: bool = False, progress: bool | None = None, **options: Any
+                 ) -> Hierarchy:
     """Coarse-grain the columns of ``X`` ``(m, d)`` level after level.
 
     Args:
@@ -181,6 +182,9 @@ def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None 
             reuse them when the same data are coarse-grained again (for long runs that must
             resume; the levels are rebuilt from the stored pairs in ``O(d^2)`` each). Needs an
             integer ``seed`` (or none), not a generator.
+        progress: a tqdm bar of the local search of ``method="greedy"`` on each level;
+            default ``None``: on levels of ``rgnotes.coarse.pairing.PROGRESS_MIN_D`` or more
+            variables.
         options: of ``method="information"`` only (``beta``, ``estimator``, ...;
             :mod:`rgnotes.coarse.information_rule`); an error with any other method. Without
             ``estimator`` it is chosen from ``X`` for all levels
@@ -192,7 +196,7 @@ def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None 
             describe, as for every method, the sums of the *standardized* variables (the same
             for variables of equal variance).
     """
-    opts = pairing_options(method, seed, block, **options)
+    opts = pairing_options(method, seed, block, progress, **options)
     X = validate_data(X)
     Z = standardize_validated(X)
     if opts.method == "information" and opts.information["estimator"] is None:
@@ -206,12 +210,14 @@ def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None 
 def coarse_grain_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
                              levels: int | None = None,
                              seed: int | np.random.Generator | None = None, block: int = 64,
-                             cache_result: bool = False, **options: Any) -> Hierarchy:
+                             cache_result: bool = False, progress: bool | None = None,
+                             **options: Any) -> Hierarchy:
     """:func:`coarse_grain` from a correlation or covariance matrix ``(d, d)`` (e.g. an exact
     covariance, normalised here; validated by
     :func:`rgnotes.coarse.correlation.validate_correlation`); ``method="information"`` only
     with ``estimator="gaussian"``."""
-    opts = needs_data(pairing_options(method, seed, block, **options), "coarse_grain(X, ...)")
+    opts = needs_data(pairing_options(method, seed, block, progress, **options),
+                      "coarse_grain(X, ...)")
     C = validate_correlation(M, covariance=True)
     sd = np.sqrt(np.diag(C))
     M = C / np.outer(sd, sd)

@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.linalg import cho_factor, cho_solve
+from scipy.linalg import cho_factor, cho_solve, lapack, solve_triangular
 
 from rgnotes.coarse import information_rule as rule
 from rgnotes.coarse.correlation import (
@@ -75,6 +75,9 @@ METHODS = ("greedy", "stepwise", "correlation", "random", "exhaustive", "informa
 DEFAULT_METHOD = "greedy"
 #: Largest number of variables for ``method="exhaustive"`` (14 variables: 135,135 pairings).
 EXHAUSTIVE_MAX_D = 14
+#: Smallest number of variables for which ``"greedy"`` shows a progress bar of its local search
+#: by default (``progress=None``): one level at ``d = 2048`` takes several seconds.
+PROGRESS_MIN_D = 2048
 
 
 # ---- the objective ------------------------------------------------------------------------------
@@ -155,6 +158,8 @@ class PairingOptions:
         seed: ``None``, a non-negative ``int`` or a ``numpy.random.Generator`` (used by
             ``"random"`` only).
         block: delayed updates folded at once (speed only).
+        progress: a tqdm bar of the local search of ``"greedy"``: ``True``, ``False`` or
+            ``None`` (shown for ``d >= PROGRESS_MIN_D``).
         information: the complete options of ``method="information"``
             (:func:`rgnotes.coarse.information_rule.validate_options`); empty otherwise.
     """
@@ -163,10 +168,12 @@ class PairingOptions:
     seed: int | np.random.Generator | None
     block: int
     information: dict[str, Any]
+    progress: bool | None = None
 
 
 def pairing_options(method: str = DEFAULT_METHOD, seed: int | np.random.Generator | None = None,
-                    block: int = 64, **options: Any) -> PairingOptions:
+                    block: int = 64, progress: bool | None = None, **options: Any
+                    ) -> PairingOptions:
     """Check the options of :func:`pair` and return them as :class:`PairingOptions`.
 
     ``options`` are those of ``method="information"`` (``beta``, ``estimator``,
@@ -181,6 +188,8 @@ def pairing_options(method: str = DEFAULT_METHOD, seed: int | np.random.Generato
     if isinstance(block, (bool, np.bool_)) or not isinstance(block, (int, np.integer)) \
             or block < 1:
         raise ValueError(f"block must be a positive integer, got {block!r}")
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True, False or None, got {progress!r}")
     if method == "information":
         info = rule.validate_options(**options)
     elif options:
@@ -192,23 +201,26 @@ def pairing_options(method: str = DEFAULT_METHOD, seed: int | np.random.Generato
                          f"method {method!r}")
     else:
         info = {}
-    return PairingOptions(method=method, seed=seed, block=int(block), information=info)
+    return PairingOptions(method=method, seed=seed, block=int(block), information=info,
+                          progress=None if progress is None else bool(progress))
 
 
 def pair(X: ArrayLike, method: str = DEFAULT_METHOD,
-         seed: int | np.random.Generator | None = None, block: int = 64, **options: Any
-         ) -> NDArray[np.intp]:
+         seed: int | np.random.Generator | None = None, block: int = 64,
+         progress: bool | None = None, **options: Any) -> NDArray[np.intp]:
     """One coarse-graining step's pairing of the columns of ``X`` ``(m, d)``.
 
     Returns ``(ceil(d/2), 2)`` ints (see the module docstring). ``seed`` (an integer or a
     ``numpy.random.Generator``) is used by ``"random"``; ``block`` is the number of delayed
-    updates folded at once (speed only). ``options`` (``beta``, ``estimator``,
+    updates folded at once (speed only). ``progress`` shows a tqdm bar of the local search of
+    ``"greedy"`` (default ``None``: for ``d >= PROGRESS_MIN_D``). ``options`` (``beta``,
+    ``estimator``,
     ``relevance``, ``noise``, ``bins``, ``n_neighbours``, ``correction``, ``compression``)
     are those of ``method="information"``
     (:func:`rgnotes.coarse.information_rule.information_terms`) and an error with any other
     method (:func:`pairing_options`).
     """
-    opts = pairing_options(method, seed, block, **options)
+    opts = pairing_options(method, seed, block, progress, **options)
     X = validate_data(X)  # finite, no constant column
     opts = with_estimator(opts, X)
     if opts.method == "information" and opts.information["estimator"] != "gaussian":
@@ -218,13 +230,13 @@ def pair(X: ArrayLike, method: str = DEFAULT_METHOD,
 
 def pair_from_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
                           seed: int | np.random.Generator | None = None, block: int = 64,
-                          **options: Any) -> NDArray[np.intp]:
+                          progress: bool | None = None, **options: Any) -> NDArray[np.intp]:
     """:func:`pair` from a ``(d, d)`` correlation matrix (how the levels above the first are
     paired, without touching the data again), validated by
     :func:`rgnotes.coarse.correlation.validate_correlation` (a covariance is refused).
     ``method="information"`` works from a correlation matrix only with
     ``estimator="gaussian"``."""
-    opts = needs_data(pairing_options(method, seed, block, **options),
+    opts = needs_data(pairing_options(method, seed, block, progress, **options),
                       "pair(X, ...) or coarse_grain(X, ...)")
     return pair_validated(validate_correlation(M), opts)
 
@@ -265,7 +277,7 @@ def pair_validated(M: NDArray[np.float64], opts: PairingOptions) -> NDArray[np.i
         return _max_correlation(M)
     if method == "greedy":
         starts = [_global_greedy(M, block), _max_correlation(M), _stepwise(M, block)]
-        return _refine(M, starts)
+        return _refine(M, starts, progress=opts.progress)
     if method == "random":
         return _random(M.shape[0], opts.seed)
     return _exhaustive(M)
@@ -345,7 +357,7 @@ def _global_greedy(M, block):
     return np.array(pairs, dtype=np.intp)
 
 
-def _refine(M, starts, neighbours=8, max_sweeps=500):
+def _refine(M, starts, neighbours=8, max_sweeps=500, progress=None):
     """Local search from the starting pairings; return the best result.
 
     A move removes ``k = 2`` or ``3`` pairs and re-matches their ``2k`` variables in another
@@ -358,16 +370,21 @@ def _refine(M, starts, neighbours=8, max_sweeps=500):
     applies the best move alone, whose gain is exact. Small problems (``d <= 64``) refine every
     start until no move improves; larger ones refine only the best start, and stop once three
     sweeps together gain less than 1e-4 of the error.
+
+    The moves of a pairing are evaluated only once it is kept; a batch that is certainly
+    worse is rejected from a Cholesky factor of its ``E^T M E`` alone (:func:`_worse`); when
+    the batch is the best move alone its projection is reused.
+    ``progress`` (``None``: only for ``d >= PROGRESS_MIN_D``) shows a tqdm bar of the sweeps.
     """
-    M2 = M @ M
-    errors = [_errors_batch(M, M2, p[None])[0] for p in starts]
     large = M.shape[0] > 64
     if large:
-        starts = [starts[int(np.argmin(errors))]]
+        starts = [starts[_best_start(M, starts)]]
+    bar = _progress_bar(M.shape[0], progress, max_sweeps)
     best, best_err = None, np.inf
     for pairs in starts:
         pairs = pairs.copy()
-        err, moves = _improving_moves(M, pairs, neighbours, k_max=2)
+        proj = _projection(M, pairs)
+        err, moves = proj.error, _moves(M, pairs, proj, neighbours, k_max=2)
         k_max, history = 2, [err]
         for _ in range(max_sweeps):
             if large and len(history) > 3 and history[-4] - err < 1e-4 * err:
@@ -376,25 +393,100 @@ def _refine(M, starts, neighbours=8, max_sweeps=500):
                 if k_max == 3:
                     break
                 k_max = 3  # two-pair moves exhausted: try three-pair moves
-                err, moves = _improving_moves(M, pairs, neighbours, k_max=3)
+                moves = _moves(M, pairs, proj, neighbours, k_max=3)
                 continue
             trial = pairs.copy()
             used = np.zeros(len(pairs), dtype=bool)
+            n_applied = 0
             for _gain, removed, new in moves:
                 if not used[removed].any():
                     used[removed] = True
                     trial[removed] = new
-            trial_err, trial_moves = _improving_moves(M, trial, neighbours, k_max=2)
-            if trial_err >= err - 1e-15:  # the batch interacted badly: take the best move alone
+                    n_applied += 1
+            trial_proj = None if n_applied > 1 and _worse(M, trial, err) else \
+                _projection(M, trial)
+            if trial_proj is None or (trial_proj.error >= err - 1e-15 and n_applied > 1):
+                # the batch interacted badly: take the best move alone (if the batch was that
+                # move alone, it is the same pairing, already projected)
                 _gain, removed, new = moves[0]
                 trial = pairs.copy()
                 trial[removed] = new
-                trial_err, trial_moves = _improving_moves(M, trial, neighbours, k_max=2)
-            pairs, err, moves, k_max = trial, trial_err, trial_moves, 2
+                trial_proj = _projection(M, trial)
+            pairs, proj, k_max = trial, trial_proj, 2
+            err, moves = proj.error, _moves(M, pairs, proj, neighbours, k_max=2)
             history.append(err)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(error=f"{err:.6g}", refresh=False)
         if err < best_err - 1e-12:
             best, best_err = pairs, err
+    if bar is not None:
+        bar.close()
     return _canonical(best)
+
+
+def _worse(M, pairs, error):
+    """Whether the projection error of ``pairs`` is certainly above ``error`` (by more than
+    ``_WORSE_RTOL`` of it, far beyond rounding), from a Cholesky factor at a third of the cost
+    of a projection; ``False`` when unsure (the exact projection decides then)."""
+    trial = _error_cholesky(M, pairs)
+    return trial is not None and trial > error + _WORSE_RTOL * max(error, 1e-3)
+
+
+#: Relative margin by which a batch of moves must be worse for :func:`_worse` to say so.
+_WORSE_RTOL = 1e-7
+
+
+def _best_start(M, starts):
+    """Index of the start with the lowest projection error (the first of equal ones).
+
+    The errors are first computed from Cholesky factors (``O(d n^2)`` each, no ``M^2``); when
+    every ``E^T M E`` is well conditioned (reciprocal condition number above
+    ``_START_RCOND``) and the lowest error is below all others by more than ``_START_GAP``
+    of it, far beyond the rounding of either computation, that start is the one the exact
+    errors (pseudo-inverses, :func:`_errors_batch`) would choose; otherwise they decide."""
+    errors = [_error_cholesky(M, p) for p in starts]
+    if all(e is not None for e in errors):
+        order = np.argsort(errors, kind="stable")
+        best = errors[order[0]]
+        if all(errors[k] - best > _START_GAP * max(best, 1e-3) for k in order[1:]):
+            return int(order[0])
+    M2 = M @ M
+    errors = [_errors_batch(M, M2, p[None])[0] for p in starts]
+    return int(np.argmin(errors))
+
+
+#: Reciprocal condition number of ``E^T M E`` above which the Cholesky error is trusted.
+_START_RCOND = 1e-8
+#: Relative margin of the lowest start error over the others for the Cholesky errors to decide.
+_START_GAP = 1e-5
+
+
+def _error_cholesky(M, pairs):
+    """The projection error of ``pairs`` from a Cholesky factor ``L`` of ``S = E^T M E``,
+    ``1 - ||L^-1 W^T||_F^2 / d`` (``W = M E``), or ``None`` if ``S`` is not positive definite
+    or not well conditioned (:data:`_START_RCOND`)."""
+    a, b = pairs[:, 0], pairs[:, 1]
+    W = M[:, a] + M[:, b]
+    S = W[a] + W[b]
+    L, info = lapack.dpotrf(S, lower=1)
+    if info != 0:
+        return None
+    rcond, info = lapack.dpocon(L, float(np.max(np.sum(np.abs(S), axis=0))), uplo="L")
+    if info != 0 or not rcond > _START_RCOND:
+        return None
+    Y = solve_triangular(L, W.T, lower=True, check_finite=False)
+    return float(1.0 - np.sum(Y * Y) / M.shape[0])
+
+
+def _progress_bar(d, progress, total):
+    """A tqdm bar of the local search's sweeps, or ``None``: shown if ``progress`` is true, or
+    if it is ``None`` and ``d >= PROGRESS_MIN_D``."""
+    if not (progress if progress is not None else d >= PROGRESS_MIN_D):
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=None, desc=f"pairing d={d}", unit="sweep", leave=False)
 
 
 def _psd_inverse(S):
@@ -414,17 +506,36 @@ def _canonical(pairs):
     return np.vstack([pairs[~selfs], pairs[selfs]]).astype(np.intp)
 
 
-def _improving_moves(M, pairs, neighbours, k_max=3):
-    """The projection error of ``pairs`` and its improving moves ``(gain, removed pair
-    indices, new pairs)`` of size 2 (and 3 if ``k_max == 3``), best first."""
+@dataclass(frozen=True)
+class _Projection:
+    """The projection of the data onto the pair features of a pairing ``(n, 2)``:
+    ``W = M E`` ``(d, n)``, ``Omega = (E^T M E)^-1`` ``(n, n)``, ``Z = W Omega`` ``(d, n)`` and
+    the projection error ``1 - tr(Omega E^T M^2 E) / d``."""
+
+    W: NDArray[np.float64]
+    Omega: NDArray[np.float64]
+    Z: NDArray[np.float64]
+    error: float
+
+
+def _projection(M, pairs):
+    """The :class:`_Projection` of ``pairs``: ``O(d^3)``, computed once per kept pairing."""
     a, b = pairs[:, 0], pairs[:, 1]
     W = M[:, a] + M[:, b]  # M E, (d, n)
     Omega = _psd_inverse(W[a] + W[b])  # (E^T M E)^-1
     Z = W @ Omega
     error = 1.0 - np.sum(W * Z) / M.shape[0]  # 1 - tr(Omega E^T M^2 E) / d
+    return _Projection(W=W, Omega=Omega, Z=Z, error=error)
+
+
+def _moves(M, pairs, proj, neighbours, k_max=3):
+    """The improving moves ``(gain, removed pair indices, new pairs)`` of ``pairs`` (whose
+    projection is ``proj``) of size 2 (and 3 if ``k_max == 3``), best first."""
+    a, b = pairs[:, 0], pairs[:, 1]
+    W, Omega, Z = proj.W, proj.Omega, proj.Z
     real = np.flatnonzero(pairs[:, 0] != pairs[:, 1])  # the carried variable stays put
     if real.size < 2:
-        return error, []
+        return []
     B = M - Z @ W.T  # residual covariance of the current pairing
     # neighbourhoods: the pairs most strongly correlated with each pair
     link = np.abs(W[a] + W[b])[np.ix_(real, real)]
@@ -455,7 +566,7 @@ def _improving_moves(M, pairs, neighbours, k_max=3):
                 for t in np.flatnonzero(gain > 1e-12 * M.shape[0]):
                     moves.append((gain[t], part[t], members[t][rematch]))
     moves.sort(key=lambda move: -move[0])
-    return error, moves
+    return moves
 
 
 def _group_context(B, Z, Omega, removed, members):

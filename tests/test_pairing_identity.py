@@ -1,0 +1,114 @@
+"""The default rule ("greedy") gives exactly the pairs of its reference implementation.
+
+The local search of the default rule was reorganised for speed (the moves of a pairing are
+evaluated only once the pairing is kept; a batch that is the best move alone is projected once).
+The stored results of the studies were computed with the code kept in
+``tests/references/greedy_pairing.py``; these tests require identical pairs on many kinds of
+data, both with more samples than variables and with fewer (rank-deficient correlations), with
+even and odd ``d``, small (every start refined) and large (``d > 64``: the best start only).
+"""
+
+import numpy as np
+import pytest
+
+from rgnotes.coarse import pairing as P
+from rgnotes.coarse.hierarchy import coarse_grain
+from rgnotes.simulators import gaussian
+from tests.references import greedy_pairing as R
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::rgnotes.coarse.correlation.RankDeficientWarning")
+
+
+def iid(d: int, m: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal((m, d))
+
+
+def random_covariance(d: int, m: int, seed: int) -> np.ndarray:
+    """X = Z A: Gaussian data with a random covariance A^T A."""
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((m, d)) @ rng.standard_normal((d, d))
+
+
+def field_1d(d: int, m: int, seed: int) -> np.ndarray:
+    """A periodic 1D Gaussian lattice field with its sites in a seeded random order."""
+    x = gaussian.sample_field((d,), 0.3, m, seed)
+    return x[:, np.random.default_rng(1000 + seed).permutation(d)]
+
+
+def field_2d(d: int, m: int, seed: int) -> np.ndarray:
+    """``d`` sites, in a seeded random order, of a periodic ``L x L`` Gaussian field
+    (``L^2 >= d``, all sites when ``d`` is a square)."""
+    L = max(3, int(np.ceil(np.sqrt(d))))
+    x = gaussian.sample_field((L, L), 0.3, m, seed).reshape(m, L * L)
+    return x[:, np.random.default_rng(1000 + seed).permutation(L * L)[:d]]
+
+
+def spins(d: int, m: int, seed: int) -> np.ndarray:
+    """Ising-like +-1 data: signs of a shuffled 2D field with a weak random field on top, so
+    that many correlations are equal rationals (ties) and, for small ``m``, columns repeat."""
+    x = np.sign(field_2d(d, m, seed) + 0.3 * iid(d, m, seed + 7))
+    x[x == 0] = 1.0
+    constant = np.flatnonzero(np.all(x == x[:1], axis=0))
+    x[0, constant] = -x[0, constant]  # no constant column (the data would be refused)
+    return x
+
+
+KINDS = {"iid": iid, "random covariance": random_covariance, "shuffled 1D field": field_1d,
+         "shuffled 2D field": field_2d, "spins": spins}
+
+
+def assert_same_pairs(X: np.ndarray) -> None:
+    ours = P.pair(X, progress=False)
+    reference = R.pair(X)
+    np.testing.assert_array_equal(ours, reference)
+
+
+SMALL = [(8, 40), (9, 6), (16, 64), (16, 10), pytest.param(25, 12, marks=pytest.mark.slow),
+         (36, 200), (49, 30), (64, 256), (64, 40)]
+LARGE = [(81, 500), (100, 60), (144, 1000), (169, 90), (256, 2000), (256, 128)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("d", "m"), SMALL)
+@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow)])
+def test_identical_pairs_small(kind, d, m, seed):
+    assert_same_pairs(KINDS[kind](d, m, seed))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("d", "m"), LARGE)
+def test_identical_pairs_large(kind, d, m):
+    assert_same_pairs(KINDS[kind](d, m, 3))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("d", "m"), [(400, 300), (484, 4000), (512, 2048), (512, 256)])
+def test_identical_pairs_512(kind, d, m):
+    assert_same_pairs(KINDS[kind](d, m, 5))
+
+
+@pytest.mark.slow
+def test_identical_hierarchy():
+    """Every level of a hierarchy (the levels above the first are paired from correlation
+    matrices of merged variables) has the reference's pairs."""
+    X = field_2d(256, 1500, 2)
+    h = coarse_grain(X, progress=False)
+    M = h.levels[0].correlation
+    for level in h.levels[1:]:
+        np.testing.assert_array_equal(level.pairs, R.pair_from_correlation(M))
+        M = level.correlation
+
+
+def test_progress_is_checked():
+    with pytest.raises(TypeError, match="progress"):
+        P.pair(iid(8, 20, 0), progress="yes")
+
+
+def test_progress_bar_counts_the_sweeps(capsys):
+    """With ``progress=True`` a bar is drawn (on stderr) and the pairs do not change."""
+    X = random_covariance(66, 150, 1)
+    np.testing.assert_array_equal(P.pair(X, progress=True), R.pair(X))
+    assert "sweep" in capsys.readouterr().err
