@@ -18,14 +18,16 @@ from numpy.typing import ArrayLike, NDArray
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-#: Okabe & Ito (2008), "Color universal design": blue, orange, bluish green, vermillion,
-#: reddish purple, sky blue, yellow, black; distinct under protan, deutan and tritan vision.
+#: The eight colours of Okabe and Ito's "Color universal design" (2008), in the order blue,
+#: orange, bluish green, vermillion, reddish purple, sky blue, yellow and black; they stay
+#: distinct under protan, deutan and tritan vision.
 COLORS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
           "#000000")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES = ("-", "--", "-.", ":")
 #: Sequential colour map for images and maps (perceptually uniform, colour-blind safe).
 CMAP = "cividis"
+#: Dots per inch of inline and saved figures.
 DPI = 150
 
 

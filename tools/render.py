@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import chapters as book  # noqa: E402
 
 TOP_LEVEL = ("_config.yml", "_toc.yml", "references.bib")
+STATIC = "_static"
 
 
 QUICK_NOTE = ("```{warning}\nThis page shows a small test run (the *quick* profile), computed "
@@ -43,6 +44,8 @@ def stage(profile: str, fallback: str | None = None) -> Path:
                     ignore=shutil.ignore_patterns("*.ipynb", ".*", "__pycache__"))
     for name in TOP_LEVEL:
         shutil.copy2(book.ROOT / name, root / name)
+    if (book.ROOT / STATIC).is_dir():  # CSS that jupyter-book adds to every page
+        shutil.copytree(book.ROOT / STATIC, root / STATIC)
     missing = []
     for chapter in book.chapters():
         name = str(chapter.relative_to(book.ROOT))

@@ -104,7 +104,7 @@ def warn_at_caller(message: str, category: type[Warning]) -> None:
     warnings.warn(message, category, stacklevel=level)
 
 
-#: Absolute tolerance of the checks of a correlation matrix (symmetry, unit diagonal, |r| <= 1):
+#: Absolute tolerance of the checks of a correlation matrix (symmetry, unit diagonal, ``|r| <= 1``):
 #: matrices computed in float64 from data meet them by many orders of magnitude.
 MATRIX_ATOL = 1e-8
 

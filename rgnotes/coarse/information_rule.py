@@ -87,8 +87,8 @@ RELEVANCES = ("gaussian", "neighbours")
 COMPRESSIONS = ("rate", "loss")
 #: Largest R^2 used (a pair sum predicted exactly would carry infinite relevance).
 R2_MAX = 1.0 - 1e-12
-#: Largest alphabet of a level's variables: pair sums of spins take ``2^k + 1`` values at
-#: level ``k``, so the hierarchy of ``1024`` spins reaches ``513``.
+#: The largest alphabet of a level's variables. Pair sums of spins take ``2^k + 1`` values
+#: at level ``k``, so the hierarchy of ``1024`` spins reaches ``513``.
 MAX_MERGED_ALPHABET = 1025
 
 

@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 #: Kob-Andersen parameters, indexed by (type_i, type_j) with 0 = A, 1 = B.
 EPSILON = np.array([[1.0, 1.5], [1.5, 0.5]])
 SIGMA = np.array([[1.0, 0.8], [0.8, 0.88]])
-#: Cutoff rules: ``"pair"`` is the standard KA choice r_c = 2.5 sigma_ab for each pair
+#: The cutoff rules. ``"pair"`` is the standard KA choice r_c = 2.5 sigma_ab for each pair
 #: (Kob & Andersen 1995); ``"aa"`` is r_c = 2.5 sigma_AA for all pairs, as the rg-learning
 #: paper writes it. In both cases the potential is shifted to zero at r_c.
 CUTOFF_RULES = ("pair", "aa")

@@ -2,7 +2,7 @@
 spectra, dynamic scaling and momentum-space coarse-graining of the p_hop time series, each
 against a circular-shift surrogate.
 
-The runs are those of the glass study (:mod:`rgnotes.studies.glass`, same molecular dynamics,
+The runs are those of the glass study (``rgnotes.studies.glass``, same molecular dynamics,
 read from the simulator's cache). For every temperature, for p_hop as measured and for its
 local part (the particle average at each time removed), and for the data and one
 circular-shift surrogate of them:
