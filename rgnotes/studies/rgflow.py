@@ -118,7 +118,7 @@ class Params:
 PRESETS = {
     "quick": Params(preset="quick", n_train=1600, n_test=1000, epochs=5, batch=64,
                     prior="laplace", n_rf=16, seed=2026),
-    "full": Params(preset="quick", n_train=90_000, n_test=10_000, epochs=10, batch=64,
+    "full": Params(preset="quick", n_train=90_000, n_test=10_000, epochs=7, batch=64,
                    prior="laplace", n_rf=64, seed=2026),
 }
 
@@ -209,9 +209,12 @@ def _structure(u: Unit) -> Arrays:
 
 
 def run_dir(u: Unit):
-    """Where the training run of a ``run`` unit keeps its checkpoint (in the cache)."""
-    settings = {k: u[k] for k in ("data", "n_train", "n_test", "seed", "epochs", "batch",
-                                  "prior", "config")}
+    """Where the training run of a ``run`` unit keeps its checkpoint (in the cache). The
+    number of epochs is not part of the name: epoch ``e`` of a run does not depend on how
+    many follow (same data order, same noise, a constant learning rate), so raising
+    ``epochs`` continues a finished run from its checkpoint."""
+    settings = {k: u[k] for k in ("data", "n_train", "n_test", "seed", "batch", "prior",
+                                  "config")}
     return cache_dir() / "rgflow_runs" / key(settings)
 
 
@@ -229,6 +232,9 @@ def _run(u: Unit) -> Arrays:
     train(train_x, test_x, cfg, run_dir(u), epochs=u["epochs"], batch_size=u["batch"],
           prior=u["prior"], seed=seed, resume=True, progress=False, threads=1)
     model, prior, history, _ = load_run(run_dir(u))
+    if len(history) != u["epochs"]:
+        raise ValueError(f"the training run in {run_dir(u)} has {len(history)} epochs, more "
+                         f"than the {u['epochs']} asked for; use another cache folder")
     hist = {k: np.array([r[k] for r in history])
             for k in ("train_bpd", "test_bpd", "seconds", "images_per_s")}
     n = u["n_show"]
