@@ -387,6 +387,15 @@ STUDY = Study(name="rgflow", version=1,
               finish=finish, verify_units=verify_units, summary=summary, rtol=1e-6)
 
 
+def moved_pixels(ds: xr.Dataset) -> dict[int, int]:
+    """For each traversed latent (pixel ``(p, p)``): how many pixels of the decoded image
+    change anywhere along its traversal."""
+    strips = ds["traversal"]
+    moved = (strips != strips.sel(value=strips["value"][0])).any(("value", "channel"))
+    return {int(p): int(n) for p, n in zip(ds["pixel"].values,
+                                           moved.sum(("row", "col")).values, strict=True)}
+
+
 # ---- the chapter's figures: each draws one Dataset on the axes it is given -----------------
 
 def plot_index(ds: xr.Dataset, axes: np.ndarray) -> None:
