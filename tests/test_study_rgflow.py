@@ -90,7 +90,7 @@ def test_speed_dataset_has_the_timed_rows():
 
 def test_presets_and_verify_units():
     full = rg.PRESETS["full"]
-    assert (full.n_train, full.n_test, full.epochs, full.preset) == (90_000, 10_000, 10,
+    assert (full.n_train, full.n_test, full.epochs, full.preset) == (90_000, 10_000, 7,
                                                                      "quick")
     every = rg.units(full)
     picks = rg.verify_units(full)

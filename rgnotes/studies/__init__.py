@@ -106,10 +106,14 @@ def verify(name: str, *, progress: bool = True) -> list[tuple[str, float, bool]]
         part = study.to_dataset(unit, results_only(arrays))
         for var in part.data_vars:
             new = part[var]
-            where = {d: new[d].values for d in new.dims if d in part.coords}
-            old = stored[var].sel(where)
+            # positions of the recomputed labels in the stored coordinates (label lookup,
+            # not .sel: a boolean coordinate's labels would be read as a mask)
+            where = {d: stored.indexes[d].get_indexer(new[d].values) for d in new.dims
+                     if d in part.coords and d in stored.indexes}
+            missing = any((ix < 0).any() for ix in where.values())
+            old = stored[var].isel({d: np.maximum(ix, 0) for d, ix in where.items()})
             a, b = np.asarray(new.values, float), np.asarray(old.values, float)
-            if a.shape != b.shape:
+            if missing or a.shape != b.shape:
                 same, worst = False, float("inf")
             else:
                 same = bool(np.allclose(a, b, rtol=study.rtol, atol=study.rtol, equal_nan=True))
