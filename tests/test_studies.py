@@ -261,3 +261,17 @@ def test_ising_verify_slice_is_a_small_subset_of_the_full_units():
     slice_ = studies.get("ising").verify_units(full)
     assert 0 < len(slice_) <= 4 and all(u in units for u in slice_)
     assert {u["L"] for u in slice_} <= {16, 32}
+
+
+def test_a_resumed_unit_counts_the_seconds_of_its_earlier_processes(monkeypatch, tmp_path):
+    # compute may report work done before an interruption (EARLIER_SECONDS): the unit's
+    # time includes it, and the name never reaches the Dataset
+    monkeypatch.setenv("RGNOTES_CACHE_DIR", str(tmp_path))
+    resumed = dataclasses.replace(
+        powers.STUDY,
+        compute=lambda u: {**powers.compute(u), core.EARLIER_SECONDS: np.float64(1000.0)})
+    monkeypatch.setattr(powers, "STUDY", resumed)
+    unit = resumed.units(resumed.preset("quick"))[0]
+    arrays = core.compute_unit("tests.studies_fixture.powers", unit, reuse=False)
+    assert 1000.0 <= float(arrays[core.SECONDS]) < 1100.0
+    assert core.EARLIER_SECONDS not in arrays

@@ -37,6 +37,9 @@ Unit = dict[str, Any]
 Arrays = dict[str, np.ndarray]
 #: Reserved array name: the seconds a unit took to compute, stored with its cached result.
 SECONDS = "unit_seconds"
+#: A unit's compute may return this: the seconds of its work done by earlier, interrupted
+#: processes (a resumed training run), which the unit's time then includes.
+EARLIER_SECONDS = "earlier_seconds"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,7 +139,8 @@ def compute_unit(module: str, unit: Unit, reuse: bool = True) -> Arrays:
     arrays = {k: np.asarray(v) for k, v in study.compute(unit).items()}
     if SECONDS in arrays:
         raise ValueError(f"study {study.name!r}: array name {SECONDS!r} is reserved")
-    return {**arrays, SECONDS: np.asarray(time.perf_counter() - start)}
+    earlier = float(arrays.pop(EARLIER_SECONDS, 0.0))
+    return {**arrays, SECONDS: np.asarray(time.perf_counter() - start + earlier)}
 
 
 def results_only(arrays: Arrays) -> Arrays:

@@ -26,6 +26,7 @@ Three kinds of unit, each cached on its own:
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -52,7 +53,7 @@ from rgnotes.rgflow.priors import make_prior
 from rgnotes.rgflow.receptive import field_size, level_positions, receptive_field, traverse
 from rgnotes.rgflow.speed import matmul_floor, matmul_flops, throughput
 from rgnotes.rgflow.train import load_run, sample_images, train
-from rgnotes.studies.core import Arrays, Study, Unit, describe
+from rgnotes.studies.core import EARLIER_SECONDS, Arrays, Study, Unit, describe
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -229,6 +230,8 @@ def _run(u: Unit) -> Arrays:
     seed, cfg = u["seed"], u["config"]
     train_x = load_dataset(u["data"], "train", n=u["n_train"], seed=seed)
     test_x = load_dataset(u["data"], "test", n=u["n_test"], seed=seed)
+    log = run_dir(u) / "history.json"  # epochs trained by earlier processes, resumed here
+    earlier = sum(r["seconds"] for r in json.loads(log.read_text())) if log.exists() else 0.0
     train(train_x, test_x, cfg, run_dir(u), epochs=u["epochs"], batch_size=u["batch"],
           prior=u["prior"], seed=seed, resume=True, progress=False, threads=1)
     model, prior, history, _ = load_run(run_dir(u))
@@ -256,7 +259,8 @@ def _run(u: Unit) -> Arrays:
                 receptive_field=heats.astype(np.float32), field_size=np.array(sizes),
                 field_support=np.array(support), position=np.array([positions[h] for h in
                                                                     sorted(positions)]),
-                traversal=strips, fid=_fid(fake, test_x[:u["n_fid"]], u["fid_weights"]))
+                traversal=strips, fid=_fid(fake, test_x[:u["n_fid"]], u["fid_weights"]),
+                **{EARLIER_SECONDS: earlier})
 
 
 def _speed(u: Unit) -> Arrays:
@@ -380,7 +384,7 @@ def summary(p: Params) -> str:
             f"{p.n_test:,}; receptive fields from {p.n_rf} prior samples")
 
 
-STUDY = Study(name="rgflow", version=1,
+STUDY = Study(name="rgflow", version=2,
               description="RG-Flow: structure checks, a training run on MSDS1 and its "
                           "evaluation, training speed",
               presets=PRESETS, units=units, compute=compute, to_dataset=to_dataset,
