@@ -75,6 +75,7 @@ from rgnotes.coarse.matching import greedy_matching
 from rgnotes.coarse.residuals import Residuals, best_candidate
 from rgnotes.stats import validate_seed
 
+#: The pairing rules (the ``method`` of :func:`pair`), the default first.
 METHODS = ("greedy", "stepwise", "correlation", "random", "exhaustive", "information")
 DEFAULT_METHOD = "greedy"
 #: Largest number of variables for ``method="exhaustive"`` (14 variables: 135,135 pairings).
