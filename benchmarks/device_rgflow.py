@@ -48,7 +48,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rgnotes.cache import atomic_write
 from rgnotes.rgflow.data import load_dataset
 from rgnotes.rgflow.model import n_parameters, preset
 from rgnotes.rgflow.preprocess import dequantize, to_logit
@@ -165,11 +164,11 @@ def _is_oom(exc: BaseException) -> bool:
 
 def machine(device: str) -> dict:
     """What the run ran on: GPU (or CPU) model, versions, git commit."""
-    from rgnotes.studies.store import _cpu_model, _git_commit
+    from rgnotes.studies.store import cpu_model, git_commit
 
-    info = {"device": device, "cpu": _cpu_model(), "cpu_count": os.cpu_count() or 1,
+    info = {"device": device, "cpu": cpu_model(), "cpu_count": os.cpu_count() or 1,
             "torch": str(torch.__version__), "python": platform.python_version(),
-            "git_commit": _commit(_git_commit()),
+            "git_commit": _commit(git_commit()),
             "created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")}
     if device == "cuda":
         props = torch.cuda.get_device_properties(0)
@@ -303,9 +302,9 @@ def write_dataset(out: Path, arrays: dict, unit: dict, params, attrs: dict,
                   engine: str | None = None) -> Path:
     """The run's Dataset in the study's layout, with the speed results and provenance,
     written atomically to ``out/rgflow-gpu.nc`` with ``engine`` (:func:`netcdf_engine`)."""
-    import xarray as xr
 
     from rgnotes.studies.rgflow import finish, to_dataset
+    from rgnotes.studies.store import write_checked
 
     engine = engine or netcdf_engine()
     ds = finish(params, to_dataset(unit, arrays))
@@ -320,12 +319,7 @@ def write_dataset(out: Path, arrays: dict, unit: dict, params, attrs: dict,
     else:
         encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars
                     if ds[v].dtype.kind in "fiub"}
-    with atomic_write(target) as tmp:
-        ds.to_netcdf(tmp, engine=engine, encoding=encoding)
-        with xr.open_dataset(tmp, engine=engine) as check:  # readable before it is final
-            check.load()
-        os.chmod(tmp, 0o644)
-    return target
+    return write_checked(ds, target, engine, encoding)
 
 
 def load_results(path: str | os.PathLike[str]):

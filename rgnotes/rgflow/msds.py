@@ -287,8 +287,7 @@ def render(labels: ArrayLike, *, chunk: int = 4096, progress: bool = False,
             from tqdm import tqdm
 
             done = tqdm(done, total=len(starts), desc="MSDS", unit="chunk")
-        for _ in done:
-            pass
+        list(done)  # wait for every chunk; a worker's exception is raised here
     return out
 
 

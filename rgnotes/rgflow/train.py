@@ -154,8 +154,7 @@ def _prepare_out(out: Path) -> None:
         raise ValueError(f"out {out}: {existing} exists and is not a folder")
     try:
         out.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=out):
-            pass
+        tempfile.TemporaryFile(dir=out).close()  # a write test, removed on close
     except OSError as exc:
         raise ValueError(f"out {out}: cannot write there ({exc.strerror or exc})") from exc
 

@@ -52,7 +52,8 @@ def remake_command(name: str, profile: str) -> str:
     return f"python -m rgnotes study run {name} --profile {profile}"
 
 
-def _git_commit() -> str:
+def git_commit() -> str:
+    """The commit of the checkout rgnotes runs from (``-dirty`` when it has changes)."""
     try:
         run = subprocess.run(["git", "-C", str(_CHECKOUT), "describe", "--always", "--dirty",
                               "--abbrev=12"], capture_output=True, text=True, timeout=10)
@@ -61,7 +62,7 @@ def _git_commit() -> str:
     return run.stdout.strip() or "unknown"
 
 
-def _cpu_model() -> str:
+def cpu_model() -> str:
     """The CPU's model name from ``/proc/cpuinfo`` (Linux), else what ``platform`` knows."""
     cpuinfo = Path("/proc/cpuinfo")
     lines = cpuinfo.read_text().splitlines() if cpuinfo.is_file() else []
@@ -78,9 +79,9 @@ def provenance(study: Study, profile: str, params: Any, wall_s: float,
         "params": json.dumps(params_dict(params), sort_keys=True),
         "study_version": study.version,
         "rgnotes_version": metadata.version("rgnotes"),
-        "git_commit": _git_commit(),
+        "git_commit": git_commit(),
         "created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": _cpu_model(),
+        "cpu": cpu_model(),
         "cpu_count": os.cpu_count() or 1,
         "wall_time_s": round(float(wall_s), 1),
         "command": command,
@@ -98,11 +99,18 @@ def save(ds: xr.Dataset, study: Study, profile: str, params: Any, wall_s: float,
     out.attrs.update(provenance(study, profile, params, wall_s, command))
     encoding = {v: {"zlib": True, "complevel": 4} for v in out.data_vars
                 if out[v].dtype.kind in "fiub"}
+    return write_checked(out, target, ENGINE, encoding)
+
+
+def write_checked(ds: xr.Dataset, target: Path, engine: str, encoding: dict) -> Path:
+    """Write ``ds`` to the netCDF file ``target`` atomically: into a temporary file that is
+    read back completely before it replaces ``target``, then made readable by all (the
+    temporary file is 0600; these are versioned files)."""
     with atomic_write(target) as tmp:
-        out.to_netcdf(tmp, engine=ENGINE, encoding=encoding)
-        with xr.open_dataset(tmp, engine=ENGINE) as check:  # readable before it is final
+        ds.to_netcdf(tmp, engine=engine, encoding=encoding)
+        with xr.open_dataset(tmp, engine=engine) as check:  # readable before it is final
             check.load()
-        os.chmod(tmp, 0o644)  # a versioned file, readable by all (the temporary file is 0600)
+        os.chmod(tmp, 0o644)
     return target
 
 
