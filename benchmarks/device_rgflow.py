@@ -55,7 +55,7 @@ from rgnotes.rgflow.receptive import field_size, level_positions, receptive_fiel
 from rgnotes.rgflow.speed import matmul_flops, step_flop, throughput
 from rgnotes.rgflow.train import (
     CHECKPOINT,
-    _tf32,
+    allow_tf32,
     load_run,
     sample_images,
     save_grid,
@@ -206,7 +206,7 @@ def matmul_rates(n: int, device: str) -> dict[str, float]:
     rates = {}
     for name, dtype, tf32 in (("fp32", torch.float32, False), ("tf32", torch.float32, True),
                               ("bf16", torch.bfloat16, False)):
-        with _tf32(tf32):
+        with allow_tf32(tf32):
             rates[name] = matmul_flops(n, repeats=10, device=device, dtype=dtype)
     return rates
 
@@ -222,7 +222,7 @@ def bench_ours(config: dict, batch: int, steps: int, warmup: int, device: str,
     errors = []
     for kw in attempts:
         try:
-            with _tf32(fast):
+            with allow_tf32(fast):
                 row = throughput(config, batch=batch, steps=steps, device=device,
                                  warmup=warmup + (1 if kw["compile"] else 0),
                                  precision="bf16" if fast else "fp32", **kw)

@@ -173,7 +173,7 @@ def test_learning_rate_scaling_and_warmup(tmp_path, monkeypatch):
     assert train_module.scaled_lr(1e-3, 512, "none") == 1e-3
     assert train_module.scaled_lr(1e-3, 16, "sqrt") == pytest.approx(5e-4)
     seen = []
-    original = train_module._adamw
+    original = train_module.adamw
 
     def recording(model, lr, weight_decay):
         opt = original(model, lr, weight_decay)
@@ -186,7 +186,7 @@ def test_learning_rate_scaling_and_warmup(tmp_path, monkeypatch):
         opt.step = wrapped
         return opt
 
-    monkeypatch.setattr(train_module, "_adamw", recording)
+    monkeypatch.setattr(train_module, "adamw", recording)
     kw = {**KW, "batch_size": 4}
     # 12 images, batch 4: 3 steps per epoch; 2 epochs, warm-up over 4 steps
     train(data(12), data(4, seed=1), SMALL, tmp_path / "a", epochs=2, lr=1e-3,

@@ -76,7 +76,7 @@ from rgnotes.coarse.matching import greedy_matching
 from rgnotes.information.discrete import (
     CORRECTIONS,
     MAX_ALPHABET,
-    _entropy_from_counts,
+    entropy_from_counts,
     pair_sum_entropies,
     pairwise_mutual_information,
     validate_discrete,
@@ -323,8 +323,8 @@ def _neighbour_relevance(codes: NDArray[np.intp], alphabet: NDArray, mi: NDArray
         cj = np.bincount(joint.ravel(), minlength=cells * b.size).reshape(b.size, cells)
         cy = cj.reshape(b.size, q**r, ny).sum(axis=1)
         cx = cj.reshape(b.size, q**r, ny).sum(axis=2)
-        h = (_entropy_from_counts(cy, m, correction) + _entropy_from_counts(cx, m, correction)
-             - _entropy_from_counts(cj, m, correction))
+        h = (entropy_from_counts(cy, m, correction) + entropy_from_counts(cx, m, correction)
+             - entropy_from_counts(cj, m, correction))
         rel[a, b] = rel[b, a] = h
     return rel
 

@@ -55,8 +55,17 @@ def _check_correction(correction):
         raise ValueError(f"unknown bias correction {correction!r}; choose one of {CORRECTIONS}")
 
 
-def _entropy_from_counts(counts: NDArray, m: int, correction) -> NDArray[np.float64]:
-    """Entropies along the last axis of ``counts`` (each row sums to ``m``)."""
+def entropy_from_counts(counts: NDArray, m: int, correction: str | None = "miller-madow"
+                        ) -> NDArray[np.float64]:
+    """Plug-in entropies (nats) of the histograms along the last axis of ``counts``.
+
+    ``counts`` ``(..., K)``: non-negative cell counts, each histogram summing to ``m``
+    samples (not checked: the estimators of this module and of the information rule build
+    their counts by ``bincount``). Returns ``(...)``: ``-sum_k p_k log p_k`` with
+    ``p_k = counts_k / m``, plus the Miller-Madow term ``(K_obs - 1) / (2 m)`` (``K_obs`` the
+    occupied cells) unless ``correction=None``.
+    """
+    _check_correction(correction)
     p = counts / m
     with np.errstate(divide="ignore", invalid="ignore"):
         h = -np.sum(np.where(p > 0, p * np.log(np.where(p > 0, p, 1.0)), 0.0), axis=-1)
@@ -92,7 +101,7 @@ def entropy(x: ArrayLike, correction: str | None = "miller-madow") -> NDArray[np
     q = alphabet.size
     counts = np.bincount((c2 + q * np.arange(c2.shape[1])).ravel(),
                          minlength=q * c2.shape[1]).reshape(c2.shape[1], q)
-    h = _entropy_from_counts(counts, m, correction)
+    h = entropy_from_counts(counts, m, correction)
     return float(h[0]) if codes.ndim == 1 else h
 
 
@@ -144,8 +153,8 @@ def pairwise_mutual_information(X: ArrayLike, correction: str | None = "miller-m
     q = alphabet.size
     idx = np.arange(d)
     marg = counts[idx, idx].diagonal(axis1=1, axis2=2)  # (d, q)
-    h = _entropy_from_counts(marg, m, correction)
-    hj = _entropy_from_counts(counts.reshape(d, d, q * q), m, correction)
+    h = entropy_from_counts(marg, m, correction)
+    hj = entropy_from_counts(counts.reshape(d, d, q * q), m, correction)
     out = h[:, None] + h[None, :] - hj
     out[idx, idx] = h
     return out
@@ -168,4 +177,4 @@ def pair_sum_entropies(X: ArrayLike, correction: str | None = "miller-madow",
     values, which = np.unique(sums, return_inverse=True)
     group = np.zeros((q * q, values.size))
     group[np.arange(q * q), which.ravel()] = 1.0
-    return _entropy_from_counts(counts @ group, m, correction)
+    return entropy_from_counts(counts @ group, m, correction)

@@ -17,7 +17,7 @@ import torch
 
 from rgnotes.rgflow.model import build, compile_layers, flow_macs
 from rgnotes.rgflow.priors import make_prior
-from rgnotes.rgflow.train import PRECISIONS, _adamw, _generator, log_prob
+from rgnotes.rgflow.train import PRECISIONS, adamw, log_prob, seeded_generator
 
 
 def _sync(device) -> None:
@@ -105,9 +105,10 @@ def training_step(config: dict[str, Any], batch: int = 8, device="cpu",
     if compile:
         compile_layers(model)
     prior = make_prior("gaussian")
-    opt = _adamw(model, 1e-3, 5e-5)
+    opt = adamw(model, 1e-3, 5e-5)
     shape = (batch, config["channels"], config["image_size"], config["image_size"])
-    x = torch.randint(0, 256, shape, generator=_generator(seed)).to(torch.uint8).to(device)
+    x = torch.randint(0, 256, shape, generator=seeded_generator(seed))
+    x = x.to(torch.uint8).to(device)
     n_dims = int(np.prod(shape[1:]))
 
     def step() -> None:

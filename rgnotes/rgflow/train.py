@@ -69,7 +69,10 @@ LR_SCALES = {"none": 0.0, "sqrt": 0.5, "linear": 1.0}
 LR_BATCH = 64
 
 
-def _generator(*key: int, device: str | torch.device = "cpu") -> torch.Generator:
+def seeded_generator(*key: int, device: str | torch.device = "cpu") -> torch.Generator:
+    """A torch generator on ``device`` seeded from the integers ``key`` (e.g. seed, epoch,
+    rank) through ``numpy.random.SeedSequence``: distinct keys give independent streams,
+    the same key the same stream on every run."""
     seed = int(np.random.SeedSequence([int(k) for k in key]).generate_state(1)[0])
     return torch.Generator(device=device).manual_seed(seed)
 
@@ -89,8 +92,9 @@ def lr_at(step: int, lr: float, warmup_steps: int) -> float:
 
 
 @contextmanager
-def _tf32(enabled: bool):
-    """TensorFloat-32 matrix products and convolutions on CUDA inside the context."""
+def allow_tf32(enabled: bool):
+    """TensorFloat-32 matrix products and convolutions on CUDA inside the context if
+    ``enabled`` (switched off if not); the previous settings are restored on exit."""
     saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = enabled
     try:
@@ -247,8 +251,10 @@ def _check_resumable(path: Path, state: dict[str, Any], settings: dict[str, Any]
                              f"{tuple(now['shape'])}, {now['sha256'][:12]}...")
 
 
-def _adamw(model, lr: float, weight_decay: float) -> torch.optim.AdamW:
-    """AdamW with the fused kernel (same algorithm, one op for all tensors)."""
+def adamw(model, lr: float, weight_decay: float) -> torch.optim.AdamW:
+    """The optimiser of :func:`train`: AdamW over ``model.parameters()`` with learning rate
+    ``lr`` and decoupled ``weight_decay``, using the fused kernel (same algorithm, one op for
+    all tensors)."""
     return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, fused=True)
 
 
@@ -292,7 +298,7 @@ def _set_rng_states(states: dict[str, Any]) -> None:
 def evaluate(model, prior, data: np.ndarray, batch: int = 256, seed: int = 0,
              device="cpu", rank: int = 0, world: int = 1) -> float:
     """Mean bits per dimension of uint8 ``data`` (N, C, L, L), fixed dequantisation noise."""
-    gen = _generator(seed, 2**31 - 1, rank)
+    gen = seeded_generator(seed, 2**31 - 1, rank)
     model.eval()
     total, count = 0.0, 0
     n_dims = int(np.prod(data.shape[1:]))
@@ -316,7 +322,7 @@ def sample_images(model, prior, n: int, temperature=1.0, seed: int = 0,
     """``n`` uint8 images ``(n, C, L, L)`` generated from prior samples."""
     core = model.module if hasattr(model, "module") else model
     shape = (core.channels, core.image_size, core.image_size)
-    z = prior.sample(n, shape, temperature, core.kernel, _generator(seed),
+    z = prior.sample(n, shape, temperature, core.kernel, seeded_generator(seed),
                      next(core.parameters()).dtype, device)
     core.eval()
     with torch.no_grad():
@@ -427,7 +433,7 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     model = build(config, checkpointing=checkpointing).to(device)
     the_prior = make_prior(prior)
     base_lr = scaled_lr(lr, batch_size, lr_scale)
-    optimizer = _adamw(model, base_lr, weight_decay)
+    optimizer = adamw(model, base_lr, weight_decay)
     start, history = 0, []
     if ckpt_path.exists():
         if not resume:
@@ -456,7 +462,7 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
         t_epoch = time.perf_counter()
         order = np.random.default_rng([seed, epoch]).permutation(len(train_data))
         mine = order[:n_used][rank::world]
-        noise = _generator(seed, epoch, rank, device=device if device_data else "cpu")
+        noise = seeded_generator(seed, epoch, rank, device=device if device_data else "cpu")
         mine_dev = torch.from_numpy(mine).to(device) if device_data else None
         net.train()
         t0, total = time.perf_counter(), 0.0
@@ -464,7 +470,7 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
         # a context, so that the bar is cleared before an error is reported
         with tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}",
                   disable=not progress or rank != 0, leave=False) as bar, (
-                _tf32(True) if tf32 else nullcontext()):
+                allow_tf32(True) if tf32 else nullcontext()):
             for step in bar:
                 if scheduled:
                     for group in optimizer.param_groups:
