@@ -54,7 +54,9 @@ def test_logdet_equals_autograd_jacobian_and_inverse_is_exact():
     x = torch.randn(30, 2, dtype=torch.float64)
     z, logdet = flow(x)
     assert torch.allclose(logdet, flows.jacobian_logdet(flow, x), atol=1e-12)
-    assert torch.allclose(flow.inverse(z), x, atol=1e-12)
+    back, inverse_logdet = flow.inverse(z)
+    assert torch.allclose(back, x, atol=1e-12)
+    assert torch.allclose(inverse_logdet, -logdet, atol=1e-12)
 
 
 def test_flow_density_integrates_to_one():

@@ -11,6 +11,10 @@ unchanged and condition a scale ``s`` and shift ``t`` for the others::
 
 so the Jacobian is triangular and ``log |det| = sum((1 - m) * s)``. Successive layers
 alternate the mask so that every coordinate is transformed.
+
+Every transform here, as in :mod:`rgnotes.rgflow`, has ``forward(x) -> (y, logabsdet)`` and
+``inverse(y) -> (x, logabsdet)``, ``logabsdet`` ``(n,)`` the log-absolute-determinant of the
+Jacobian of the map that was applied, per sample: the two add to zero.
 """
 
 from __future__ import annotations
@@ -53,10 +57,12 @@ class AffineCoupling(nn.Module):
         s, t = self._scale_shift(x * self.mask)
         return x * torch.exp(s) + t, s.sum(dim=-1)
 
-    def inverse(self, z: torch.Tensor) -> torch.Tensor:
-        """The exact inverse: the masked coordinates of ``z`` equal those of ``x``."""
+    def inverse(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(x, log|det dx/dz|)`` for ``z`` of shape ``(n, d)``: the exact inverse (the
+        masked coordinates of ``z`` equal those of ``x``) and minus the forward
+        log-determinant."""
         s, t = self._scale_shift(z * self.mask)
-        return (z - t) * torch.exp(-s)
+        return (z - t) * torch.exp(-s), -s.sum(dim=-1)
 
 
 class RealNVP(nn.Module):
@@ -74,17 +80,19 @@ class RealNVP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Data to latent: ``(z, log|det dz/dx|)``; the log-determinants of the layers add."""
-        logdet = torch.zeros(x.shape[0], dtype=x.dtype)
+        logdet = x.new_zeros(x.shape[0])
         for layer in self.layers:
             x, ld = layer(x)
             logdet = logdet + ld
         return x, logdet
 
-    def inverse(self, z: torch.Tensor) -> torch.Tensor:
-        """Latent to data, the layers undone in reverse order."""
+    def inverse(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Latent to data, the layers undone in reverse order: ``(x, log|det dx/dz|)``."""
+        logdet = z.new_zeros(z.shape[0])
         for layer in reversed(self.layers):
-            z = layer.inverse(z)
-        return z
+            z, ld = layer.inverse(z)
+            logdet = logdet + ld
+        return z, logdet
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """``log p(x)`` by the change of variables, ``(n,)``."""
@@ -95,7 +103,7 @@ class RealNVP(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """``n`` samples: standard normal latents pushed through the inverse."""
-        return self.inverse(torch.randn(n, self.dim, generator=generator))
+        return self.inverse(torch.randn(n, self.dim, generator=generator))[0]
 
 
 def jacobian_logdet(flow: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -181,7 +189,7 @@ def exactness(flow: RealNVP, x: NDArray) -> tuple[float, float]:
     xt = torch.as_tensor(_points(x, "x"), dtype=torch.float64)
     with torch.no_grad():
         z, logdet = flow64(xt)
-        roundtrip = float((flow64.inverse(z) - xt).abs().max())
+        roundtrip = float((flow64.inverse(z)[0] - xt).abs().max())
     dev = float((logdet - jacobian_logdet(flow64, xt)).abs().max())
     return dev, roundtrip
 
