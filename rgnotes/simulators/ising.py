@@ -235,6 +235,88 @@ def simulate(
     )
 
 
+@dataclass(frozen=True)
+class IsingDynamics:
+    """Metropolis dynamics in equilibrium, in time order (see :func:`dynamics`).
+
+    Attributes:
+        magnetisation: ``(n_chains, n_sweeps)`` magnetisation per spin after each sweep.
+        energy: ``(n_chains, n_sweeps)`` energy per spin after each sweep.
+        spins: ``(n_chains, n_frames, L, L)`` int8 configurations every ``stride`` sweeps
+            (``n_frames = n_sweeps // stride``), or ``None`` when they were not recorded.
+        params: every parameter of the run.
+    """
+
+    magnetisation: NDArray[np.float64]
+    energy: NDArray[np.float64]
+    spins: NDArray[np.int8] | None
+    params: dict = field(default_factory=dict)
+
+
+def _positive_int(name: str, value: object, low: int = 1) -> int:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) \
+            or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def dynamics(L: int, T: float, n_sweeps: int, seed: int | None = None, *, n_chains: int = 1,
+             stride: int | None = None, progress: bool = True) -> IsingDynamics:
+    """Equilibrium single-spin Metropolis dynamics, recorded after every sweep.
+
+    Each of the ``n_chains`` independent chains starts from an equilibrium configuration (a
+    Wolff run of :func:`simulate`, uncached) and then makes ``n_sweeps`` Metropolis sweeps
+    in the checkerboard order of the sampler (all sites with even ``r + q``, then the odd
+    ones, each in row-major order), so the series are stationary from their first sweep and
+    their autocorrelations are those of the Metropolis dynamics.
+
+    Args:
+        L: linear size of the periodic ``L x L`` lattice (``>= 2``).
+        T: temperature in units of ``J / k_B``.
+        n_sweeps: sweeps recorded per chain (time unit: one sweep of ``L**2`` attempts).
+        seed: makes the run reproducible; ``None`` draws fresh entropy.
+        n_chains: independent chains, advanced in parallel.
+        stride: also record the configurations every ``stride`` sweeps (``None``: not at
+            all; memory ``n_chains * n_sweeps / stride * L**2`` bytes).
+        progress: show a progress bar of the sweeps.
+    """
+    _validate(L, T, 1, "metropolis", None)
+    n_sweeps = _positive_int("n_sweeps", n_sweeps)
+    n_chains = _positive_int("n_chains", n_chains)
+    if stride is not None:
+        stride = _positive_int("stride", stride)
+        if stride > n_sweeps:
+            raise ValueError(f"stride = {stride} is longer than the n_sweeps = {n_sweeps}")
+    L, T = int(L), float(T)
+    start = simulate(L, T, n_chains, seed, algorithm="wolff", n_chains=max(2, n_chains),
+                     progress=False, use_cache=False)
+    spins = np.ascontiguousarray(start.spins)
+    # streams of their own: the Wolff start used seed_states(seed, ..., salt=T + 1e3 L)
+    state = kernels.seed_states(seed, n_chains, salt=1e7 + T + 1e3 * L)
+    n_frames = n_sweeps // stride if stride else 0
+    chunk = max(1, 2**22 // (L * L))  # sweeps per kernel call: about 4 MB of spins a chain
+    if stride:
+        chunk = max(stride, chunk // stride * stride)
+    energy = np.empty((n_chains, n_sweeps))
+    magnet = np.empty((n_chains, n_sweeps))
+    frames = np.empty((n_chains, n_frames, L, L), dtype=np.int8)
+    with tqdm(total=n_chains * n_sweeps, disable=not progress, leave=False, unit="sweep",
+              unit_scale=True, desc=f"Metropolis L={L} T={T:.3f}") as bar:
+        for done in range(0, n_sweeps, chunk):
+            todo = min(chunk, n_sweeps - done)
+            e, m, snap = _advance(spins, state, T, kernels.METROPOLIS, 1, 1, todo,
+                                  snapshots=bool(stride), chunk=todo)
+            energy[:, done:done + todo], magnet[:, done:done + todo] = e, m
+            if stride:  # frame j: the configuration after sweep (j + 1) * stride
+                after = done + np.arange(1, todo + 1)
+                keep = (after % stride == 0) & (after // stride <= n_frames)
+                frames[:, after[keep] // stride - 1] = snap[:, keep]
+            bar.update(n_chains * todo)
+    params = dict(L=L, T=T, n_sweeps=n_sweeps, seed=seed, n_chains=n_chains, stride=stride)
+    return IsingDynamics(magnetisation=magnet, energy=energy,
+                         spins=frames if stride else None, params=params)
+
+
 def sample(L: int, T: float, n_samples: int, seed: int | None = None, **kwargs) -> NDArray[np.int8]:
     """Equilibrium configurations ``(n_samples, L, L)`` int8 of ``±1`` at temperature ``T``.
 
