@@ -103,7 +103,7 @@ lock:
 	rm -rf _build/lockenv
 	$(PYTHON) -m venv _build/lockenv
 	_build/lockenv/bin/python -m pip install --quiet --upgrade pip
-	_build/lockenv/bin/python -m pip install --quiet ".[book,test]"
+	_build/lockenv/bin/python -m pip install --quiet ".[book,test,datasets]"
 	_build/lockenv/bin/python tools/lock.py _build/lockenv/bin/python
 
 clean:
