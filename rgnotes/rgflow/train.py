@@ -39,6 +39,7 @@ import tempfile
 import time
 import warnings
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -406,15 +407,73 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     _check_arguments(epochs, batch_size, lr, weight_decay, clip, n_samples, threads,
                      precision, lr_scale, warmup_steps, time_budget, switches)
     t_start = time.perf_counter()
-    if not isinstance(validate_seed(seed), int):  # the runs are keyed by an integer seed
-        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
-    device = _check_device(device)
-    for name, data in (("train", train_data), ("test", test_data)):
-        _check_data(name, data, config)
-    out = Path(out)
-    _prepare_out(out)
-    if threads is not None:
-        torch.set_num_threads(threads)
+    run = _setup(train_data, test_data, config, out, epochs=epochs, batch_size=batch_size,
+                 lr=lr, weight_decay=weight_decay, clip=clip, prior=prior, seed=seed,
+                 device=device, resume=resume, checkpointing=checkpointing, compile=compile,
+                 progress=progress, threads=threads, precision=precision, tf32=tf32,
+                 device_data=device_data, epoch_sync=epoch_sync, lr_scale=lr_scale,
+                 warmup_steps=warmup_steps)
+    for epoch in range(run.start, epochs):
+        t_epoch = time.perf_counter()
+        total, n_seen, seconds = _train_epoch(run, epoch)
+        test_bpd = evaluate(run.model, run.prior, run.test_data, max(batch_size, 64), seed,
+                            run.device, run.rank, run.world)
+        run.history.append({"epoch": epoch + 1, "train_bpd": total / n_seen,
+                            "test_bpd": test_bpd, "seconds": seconds,
+                            "images_per_s": n_seen / seconds})
+        if run.rank == 0:
+            _save_epoch(run, epoch, n_samples, sample_temperature)
+        now = time.perf_counter()
+        if time_budget is not None and _out_of_time(now - t_start + (now - t_epoch),
+                                                    time_budget, run):
+            break
+    return run.history
+
+
+@dataclass
+class _Run:
+    """What the steps of one :func:`train` call share: the checked options, the data, the
+    model (``net`` is it or its DistributedDataParallel wrapper), prior and optimiser, and
+    the bookkeeping that the checkpoint of each epoch carries."""
+
+    train_data: np.ndarray
+    test_data: np.ndarray
+    images: torch.Tensor | None  # the training images on the device (device_data)
+    model: torch.nn.Module
+    net: torch.nn.Module
+    prior: Any
+    optimizer: torch.optim.Optimizer
+    out: Path
+    ckpt_path: Path
+    settings: dict[str, Any]
+    fingerprint: dict[str, Any]
+    device: torch.device
+    rank: int
+    world: int
+    start: int
+    history: list[dict[str, float]]
+    last_good: str
+    epochs: int
+    batch_size: int
+    clip: float
+    seed: int
+    base_lr: float
+    warmup_steps: int
+    scheduled: bool
+    bf16: bool
+    tf32: bool
+    device_data: bool
+    epoch_sync: bool
+    progress: bool
+    n_dims: int
+    n_used: int
+    steps: int
+
+
+def _settings(config: dict[str, Any], batch_size: int, lr: float, weight_decay: float,
+              clip: float, prior: str, seed: int, precision: str, lr_scale: str,
+              warmup_steps: int) -> dict[str, Any]:
+    """The training settings a checkpoint carries; a resumed run must have the same."""
     settings = {"model": {**config, "layers_per_level": list(config["layers_per_level"])},
                 "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay,
                 "clip": clip, "prior": prior, "seed": seed}
@@ -425,13 +484,34 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
                                  ("warmup_steps", warmup_steps, 0)):
         if value != default:
             settings[name] = value
+    return settings
+
+
+def _setup(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
+           out: str | os.PathLike[str], *, epochs: int, batch_size: int, lr: float,
+           weight_decay: float, clip: float, prior: str, seed: int, device: str,
+           resume: bool, checkpointing: bool, compile: bool, progress: bool,
+           threads: int | None, precision: str, tf32: bool, device_data: bool,
+           epoch_sync: bool, lr_scale: str, warmup_steps: int) -> _Run:
+    """Check the seed, device, data and output folder, then build the model, prior and
+    optimiser, restored from the checkpoint in ``out`` when resuming."""
+    if not isinstance(validate_seed(seed), int):  # the runs are keyed by an integer seed
+        raise TypeError(f"seed must be a non-negative integer, got {seed!r}")
+    device = _check_device(device)
+    for name, data in (("train", train_data), ("test", test_data)):
+        _check_data(name, data, config)
+    out = Path(out)
+    _prepare_out(out)
+    if threads is not None:
+        torch.set_num_threads(threads)
+    settings = _settings(config, batch_size, lr, weight_decay, clip, prior, seed, precision,
+                         lr_scale, warmup_steps)
     fingerprint = {"train": _fingerprint(train_data), "test": _fingerprint(test_data)}
     ckpt_path = out / CHECKPOINT
     rank, world = _dist()
 
     torch.manual_seed(seed)
     model = build(config, checkpointing=checkpointing).to(device)
-    the_prior = make_prior(prior)
     base_lr = scaled_lr(lr, batch_size, lr_scale)
     optimizer = adamw(model, base_lr, weight_decay)
     start, history = 0, []
@@ -450,99 +530,109 @@ def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
     if world > 1:
         net = torch.nn.parallel.DistributedDataParallel(
             model, device_ids=[device.index] if device.type == "cuda" else None)
-
-    n_dims = int(np.prod(train_data.shape[1:]))
     n_used = len(train_data) // world * world
-    steps = math.ceil(len(range(rank, n_used, world)) / batch_size)
-    scheduled = lr_scale != "none" or warmup_steps > 0
-    bf16 = precision == "bf16"
-    images = torch.from_numpy(train_data).to(device) if device_data else None
-    last_good = str(ckpt_path) if ckpt_path.exists() else "none"
-    for epoch in range(start, epochs):
-        t_epoch = time.perf_counter()
-        order = np.random.default_rng([seed, epoch]).permutation(len(train_data))
-        mine = order[:n_used][rank::world]
-        noise = seeded_generator(seed, epoch, rank, device=device if device_data else "cpu")
-        mine_dev = torch.from_numpy(mine).to(device) if device_data else None
-        net.train()
-        t0, total = time.perf_counter(), 0.0
-        loss_sum = torch.zeros((), dtype=torch.float64, device=device) if epoch_sync else None
-        # a context, so that the bar is cleared before an error is reported
-        with tqdm(range(steps), desc=f"epoch {epoch + 1}/{epochs}",
-                  disable=not progress or rank != 0, leave=False) as bar, (
-                allow_tf32(True) if tf32 else nullcontext()):
-            for step in bar:
-                if scheduled:
-                    for group in optimizer.param_groups:
-                        group["lr"] = lr_at(epoch * steps + step, base_lr, warmup_steps)
-                if device_data:
-                    idx = torch.sort(mine_dev[step * batch_size:(step + 1) * batch_size])[0]
-                    x = images[idx]
-                else:
-                    idx = np.sort(mine[step * batch_size:(step + 1) * batch_size])
-                    x = torch.from_numpy(train_data[idx]).to(device)
-                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
-                    loss = -log_prob(net, the_prior, x, noise).mean() / n_dims
-                if epoch_sync:
-                    loss_sum += loss.detach().double() * len(idx)
-                elif not torch.isfinite(loss):
-                    raise FloatingPointError(
-                        f"non-finite loss {float(loss.detach())} at epoch {epoch + 1}, "
-                        f"step {step + 1} of {steps}; last good checkpoint: {last_good}")
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-                optimizer.step()
-                if not epoch_sync:
-                    bpd = float(loss.detach()) / math.log(2) + 8
-                    total += bpd * len(idx)
-                    bar.set_postfix(bpd=f"{bpd:.3f}")
-        _sync(device)
-        seconds = time.perf_counter() - t0
-        if epoch_sync:
-            mean_loss = float(loss_sum) / len(mine)
-            if not math.isfinite(mean_loss):
+    return _Run(
+        train_data=train_data, test_data=test_data,
+        images=torch.from_numpy(train_data).to(device) if device_data else None,
+        model=model, net=net, prior=make_prior(prior), optimizer=optimizer, out=out,
+        ckpt_path=ckpt_path, settings=settings, fingerprint=fingerprint, device=device,
+        rank=rank, world=world, start=start, history=history,
+        last_good=str(ckpt_path) if ckpt_path.exists() else "none", epochs=epochs,
+        batch_size=batch_size, clip=clip, seed=seed, base_lr=base_lr,
+        warmup_steps=warmup_steps, scheduled=lr_scale != "none" or warmup_steps > 0,
+        bf16=precision == "bf16", tf32=tf32, device_data=device_data, epoch_sync=epoch_sync,
+        progress=progress, n_dims=int(np.prod(train_data.shape[1:])), n_used=n_used,
+        steps=math.ceil(len(range(rank, n_used, world)) / batch_size))
+
+
+def _train_epoch(run: _Run, epoch: int) -> tuple[float, int, float]:
+    """One epoch of optimiser steps (0-based ``epoch``) over this rank's share of a
+    permutation seeded by ``(seed, epoch)``.  Returns the summed train bits/dim of the
+    images seen by all ranks, their number and the seconds of the loop."""
+    device, batch_size, steps = run.device, run.batch_size, run.steps
+    order = np.random.default_rng([run.seed, epoch]).permutation(len(run.train_data))
+    mine = order[:run.n_used][run.rank::run.world]
+    noise = seeded_generator(run.seed, epoch, run.rank,
+                             device=device if run.device_data else "cpu")
+    mine_dev = torch.from_numpy(mine).to(device) if run.device_data else None
+    run.net.train()
+    t0, total = time.perf_counter(), 0.0
+    loss_sum = (torch.zeros((), dtype=torch.float64, device=device) if run.epoch_sync
+                else None)
+    # a context, so that the bar is cleared before an error is reported
+    with tqdm(range(steps), desc=f"epoch {epoch + 1}/{run.epochs}",
+              disable=not run.progress or run.rank != 0, leave=False) as bar, (
+            allow_tf32(True) if run.tf32 else nullcontext()):
+        for step in bar:
+            if run.scheduled:
+                for group in run.optimizer.param_groups:
+                    group["lr"] = lr_at(epoch * steps + step, run.base_lr, run.warmup_steps)
+            if run.device_data:
+                idx = torch.sort(mine_dev[step * batch_size:(step + 1) * batch_size])[0]
+                x = run.images[idx]
+            else:
+                idx = np.sort(mine[step * batch_size:(step + 1) * batch_size])
+                x = torch.from_numpy(run.train_data[idx]).to(device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=run.bf16):
+                loss = -log_prob(run.net, run.prior, x, noise).mean() / run.n_dims
+            if run.epoch_sync:
+                loss_sum += loss.detach().double() * len(idx)
+            elif not torch.isfinite(loss):
                 raise FloatingPointError(
-                    f"non-finite loss in epoch {epoch + 1} ({steps} steps, losses summed on "
-                    f"the device); last good checkpoint: {last_good}")
-            total = (mean_loss / math.log(2) + 8) * len(mine)
-        if world > 1:
-            import torch.distributed as dist
+                    f"non-finite loss {float(loss.detach())} at epoch {epoch + 1}, "
+                    f"step {step + 1} of {steps}; last good checkpoint: {run.last_good}")
+            run.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.clip)
+            run.optimizer.step()
+            if not run.epoch_sync:
+                bpd = float(loss.detach()) / math.log(2) + 8
+                total += bpd * len(idx)
+                bar.set_postfix(bpd=f"{bpd:.3f}")
+    _sync(device)
+    seconds = time.perf_counter() - t0
+    if run.epoch_sync:
+        mean_loss = float(loss_sum) / len(mine)
+        if not math.isfinite(mean_loss):
+            raise FloatingPointError(
+                f"non-finite loss in epoch {epoch + 1} ({steps} steps, losses summed on "
+                f"the device); last good checkpoint: {run.last_good}")
+        total = (mean_loss / math.log(2) + 8) * len(mine)
+    if run.world > 1:
+        import torch.distributed as dist
 
-            sums = torch.tensor([total, len(mine)], dtype=torch.float64, device=device)
-            dist.all_reduce(sums)
-            total, n_seen = float(sums[0]), int(sums[1])
-        else:
-            n_seen = len(mine)
-        test_bpd = evaluate(model, the_prior, test_data, max(batch_size, 64), seed, device,
-                            rank, world)
-        history.append({"epoch": epoch + 1, "train_bpd": total / n_seen,
-                        "test_bpd": test_bpd, "seconds": seconds,
-                        "images_per_s": n_seen / seconds})
-        if rank == 0:
-            grid = sample_images(model, the_prior, n_samples, sample_temperature,
-                                 seed * 100003 + epoch, device)
-            save_grid(out / f"samples_{epoch + 1:03d}.png", grid)
-            with atomic_write(out / f"samples_{epoch + 1:03d}.npz") as tmp:
-                with open(tmp, "wb") as fh:
-                    np.savez(fh, images=grid)
-            state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                     "epoch": epoch + 1, "rng": _rng_states(), "settings": settings,
-                     "history": history, "data": fingerprint}
-            save_checkpoint(ckpt_path, state)
-            _write_json(out / HISTORY, history)
-            last_good = str(ckpt_path)
-        now = time.perf_counter()
-        if time_budget is not None:
-            stop = torch.tensor(float(now - t_start + (now - t_epoch) > time_budget),
-                                device=device)
-            if world > 1:  # every rank stops after the same epoch
-                import torch.distributed as dist
+        sums = torch.tensor([total, len(mine)], dtype=torch.float64, device=device)
+        dist.all_reduce(sums)
+        return float(sums[0]), int(sums[1]), seconds
+    return total, len(mine), seconds
 
-                dist.all_reduce(stop, op=dist.ReduceOp.MAX)
-            if bool(stop):
-                break
-    return history
+
+def _save_epoch(run: _Run, epoch: int, n_samples: int, sample_temperature) -> None:
+    """Write the sample grid (png and npz) of the 0-based ``epoch``, then the checkpoint and
+    the history, each atomically; the checkpoint becomes the last good one."""
+    grid = sample_images(run.model, run.prior, n_samples, sample_temperature,
+                         run.seed * 100003 + epoch, run.device)
+    save_grid(run.out / f"samples_{epoch + 1:03d}.png", grid)
+    with atomic_write(run.out / f"samples_{epoch + 1:03d}.npz") as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, images=grid)
+    state = {"model": run.model.state_dict(), "optimizer": run.optimizer.state_dict(),
+             "epoch": epoch + 1, "rng": _rng_states(), "settings": run.settings,
+             "history": run.history, "data": run.fingerprint}
+    save_checkpoint(run.ckpt_path, state)
+    _write_json(run.out / HISTORY, run.history)
+    run.last_good = str(run.ckpt_path)
+
+
+def _out_of_time(projected: float, time_budget: float, run: _Run) -> bool:
+    """Whether the run stops: ``projected`` (seconds so far plus one more epoch like the
+    last) exceeds ``time_budget``; every rank takes the same decision."""
+    stop = torch.tensor(float(projected > time_budget), device=run.device)
+    if run.world > 1:
+        import torch.distributed as dist
+
+        dist.all_reduce(stop, op=dist.ReduceOp.MAX)
+    return bool(stop)
 
 
 def load_run(out: str | os.PathLike[str], device="cpu"):
