@@ -70,3 +70,25 @@ def test_large_seeded_samples_are_cached(tmp_path, monkeypatch):
     assert np.array_equal(a, b) and np.allclose(a, c, atol=1e-12)
     gaussian.sample_field((8,), 0.5, 10, seed=4)  # small: not cached
     assert len(list(tmp_path.glob("*/*.npz"))) == 1
+
+
+def test_power_law_correlation_is_the_fourier_sum_of_its_spectrum():
+    # independent of the FFT: the lattice Fourier sum written out with cosines
+    L, eta = 6, 0.25
+    C = gaussian.power_law_correlation(L, eta)
+    k = 2 * np.pi * np.arange(L) / L
+    kx, ky = np.meshgrid(k, k, indexing="ij")
+    k2 = 4 * np.sin(kx / 2) ** 2 + 4 * np.sin(ky / 2) ** 2
+    k2[0, 0] = k2[0, 1]
+    S = k2 ** (-(2 - eta) / 2)
+    def c(dx, dy):
+        return (S * np.cos(kx * dx + ky * dy)).sum()
+    expected = np.array([[c(i // L - j // L, i % L - j % L) for j in range(L * L)]
+                         for i in range(L * L)]) / c(0, 0)
+    np.testing.assert_allclose(C, expected, atol=1e-12)
+
+
+def test_power_law_correlation_bad_eta():
+    for eta in (0, 2, -1, float("nan"), True, "0.25"):
+        with pytest.raises(ValueError, match="eta"):
+            gaussian.power_law_correlation(8, eta)

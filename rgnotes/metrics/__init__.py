@@ -5,7 +5,8 @@
   of cluster sums (eq. 25); ``spin_data``: spin configurations as a data matrix;
 - ``silence_probability`` / ``stretched_exponential_fit``: the activity function P0(K);
 - ``cod_by_rank``: the coefficient of determination by rank of forward selection, and
-  ``random_order_cod`` its expectation for independent data in a random order;
+  ``random_order_cod`` its expectation for independent data in a random order, ``cod_decay``
+  the local power-law exponent of its increments;
 - ``summarise`` / ``surrogate_summaries`` / ``excess_levels``: all of these for one data set,
   against circular-shift surrogates;
 - ``contact_fraction``: whether paired particles are neighbours in space;
@@ -28,7 +29,13 @@ from rgnotes.metrics.activity import (
     stretched_exponential_fit,
 )
 from rgnotes.metrics.clusters import cluster_sums, lattice_block_labels, validate_labels
-from rgnotes.metrics.cod import cod_by_rank, leading_cod, midpoint_crossing, random_order_cod
+from rgnotes.metrics.cod import (
+    cod_by_rank,
+    cod_decay,
+    leading_cod,
+    midpoint_crossing,
+    random_order_cod,
+)
 from rgnotes.metrics.collective import (
     CollectiveSummary,
     excess_levels,
@@ -66,7 +73,8 @@ from rgnotes.metrics.spectra import (
 
 __all__ = [
     "CollectiveSummary", "excess_levels", "global_mode_factor", "summarise", "surrogate_summaries",
-    "activity_curve", "activity_exponent", "cluster_sums", "cod_by_rank", "contact_fraction",
+    "activity_curve", "activity_exponent", "cluster_sums", "cod_by_rank", "cod_decay",
+    "contact_fraction",
     "lattice_block_labels", "leading_cod",
     "mean_variance", "midpoint_crossing",
     "mean_variance_curve", "mean_variance_exact", "mean_variance_exponent", "phop",

@@ -89,6 +89,30 @@ def leading_cod(increments: ArrayLike, q: float) -> float:
     return float(inc[: max(1, int(round(q * inc.size)))].sum())
 
 
+def cod_decay(increments: ArrayLike, n_bins: int = 12
+              ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Local power-law exponent of the COD increments against rank: the increments ``(n,)``
+    are averaged in ``n_bins`` bins of equal width in ``log(rank)``, and the slope of
+    ``log(mean increment)`` between neighbouring bins is returned at the geometric mean rank
+    between them: ``(ranks, slopes)``, each ``(n_bins - 1,)`` or fewer where small ranks make
+    bins coincide. A decay ``increment ~ rank^-p`` gives slopes ``-p`` at every rank. Bins
+    whose mean increment is not positive (ranks past the span of the data) are dropped."""
+    inc = np.asarray(increments)
+    if inc.ndim != 1 or inc.size < 4:
+        raise ValueError("increments must be a 1-D array of at least 4 ranks")
+    inc = validate_samples(inc[:, None], "increments")[:, 0]
+    if isinstance(n_bins, (bool, np.bool_)) or not isinstance(n_bins, (int, np.integer)) \
+            or n_bins < 3:
+        raise ValueError(f"n_bins must be an integer >= 3, got {n_bins!r}")
+    edges = np.unique(np.round(np.geomspace(1, inc.size + 1, n_bins + 1)).astype(int))
+    starts, width = edges[:-1] - 1, np.diff(edges)
+    mids = np.add.reduceat(np.log(np.arange(1, inc.size + 1)), starts) / width
+    means = np.add.reduceat(inc, starts) / width
+    keep = means > 0
+    mids, means = mids[keep], np.log(means[keep])
+    return np.exp(0.5 * (mids[1:] + mids[:-1])), np.diff(means) / np.diff(mids)
+
+
 def midpoint_crossing(x: ArrayLike, y: ArrayLike) -> float:
     """Where ``y(x)`` first crosses the midpoint of its first and last values, by linear
     interpolation (a transition location for a curve that goes from one plateau to another).

@@ -72,6 +72,26 @@ def field_covariance(shape: tuple[int, ...], mass: float) -> NDArray[np.float64]
     return corr[tuple(diff)]
 
 
+def power_law_correlation(L: int, eta: float) -> NDArray[np.float64]:
+    """Exact correlation matrix ``(L^2, L^2)`` of a Gaussian field on the periodic ``L x L``
+    lattice whose spectrum is that of a critical point with anomalous dimension ``eta``:
+    ``S(k) = |k|^-(2 - eta)``, with ``|k|^2 = sum_d (2 - 2 cos k_d)`` the lattice Laplacian's
+    eigenvalues (in infinite volume ``C(r) ~ r^-eta`` in 2D; on a finite lattice the modes near
+    ``k = 0`` add a slowly varying offset that steepens the decay towards ``r ~ L``). The
+    ``k = 0`` mode, infinite in the formula, gets the value of its nearest neighbours
+    ``|k| = 2 pi / L`` (a finite lattice's cut-off). Unit diagonal. ``eta`` in ``(0, 2)``."""
+    if isinstance(eta, bool) or not isinstance(eta, (int, float, np.integer, np.floating)) \
+            or not 0 < eta < 2:
+        raise ValueError(f"eta must be a number in (0, 2), got {eta!r}")
+    shape = _check((L, L), 1.0)
+    k2 = field_spectrum(shape, 1.0) - 1.0  # the Laplacian's eigenvalues, 0 at k = 0
+    k2[0, 0] = k2[0, 1]
+    corr = np.fft.ifftn(k2 ** (-(2.0 - eta) / 2.0)).real
+    coords = np.indices(shape).reshape(2, -1)
+    diff = (coords[:, :, None] - coords[:, None, :]) % np.array(shape)[:, None, None]
+    return corr[tuple(diff)] / corr[0, 0]
+
+
 def sample_field(
     shape: tuple[int, ...],
     mass: float,
