@@ -35,6 +35,7 @@ from rgnotes.metrics import (
     activity_curve,
     activity_exponent,
     cod_by_rank,
+    cod_decay,
     lattice_block_labels,
     mean_variance_curve,
     midpoint_crossing,
@@ -293,6 +294,31 @@ def plot_mean_variance(ds: xr.Dataset, L: int, temperatures: list[float],
     right.set(xlabel="T", ylabel="mean-variance exponent")
 
 
+def coarse_variance(ds: xr.Dataset, n_coarse: int = 4) -> xr.DataArray:
+    """``M2 / K`` at the level with ``n_coarse`` coarse variables, per ``(L, T)``: the
+    variance per spin of a cluster sum (0.25 for independent unbiased ``{0, 1}`` spins at every
+    level, ``0.25 K`` for clusters that flip as one)."""
+    per_size = []
+    for L in ds["L_scan"].values:
+        d = ds.sel(L=L)
+        level = int(np.log2(L * L // n_coarse))
+        per_size.append((d["M2"] / d["K"]).sel(level=level, drop=True))
+    return xr.concat(per_size, dim="L")
+
+
+def plot_coarse_variance(ds: xr.Dataset, ax: Axes, n_coarse: int = 4) -> None:
+    """``M2 / K`` against T at level 0 (black, the same for every size) and at the level with
+    ``n_coarse`` coarse variables, one series per lattice size (Landy et al. Fig. 2a, b)."""
+    for i, L in enumerate(ds["L_scan"].values):
+        ax.semilogy(ds["T"], coarse_variance(ds, n_coarse).sel(L=L),
+                    label=f"L = {L}: K = {L * L // n_coarse}", **plotting.series(i))
+    level0 = (ds["M2"] / ds["K"]).sel(level=0, L=ds["L_scan"].values[-1])
+    ax.semilogy(ds["T"], level0, "k:", lw=1.2, label="level 0 (K = 1)")
+    _mark_tc(ax, ds)
+    ax.set(xlabel="T", ylabel="$M_2(K) / K$")
+    ax.legend()
+
+
 def plot_activity(ds: xr.Dataset, L: int, temperatures: list[float], axes: list[Axes]) -> None:
     """Left: ``P0(K)`` at ``temperatures`` on the ``L`` lattice (dotted: ``2^-K`` of
     independent spins). Right: the activity exponent beta against T for every size."""
@@ -321,6 +347,23 @@ def plot_cod(ds: xr.Dataset, L: int, temperatures: list[float], axes: list[Axes]
         ax.plot([0, 1], [0, 1], "k-", lw=0.8)
         ax.set(xlabel="rank / n", ylabel="cumulative COD", title=f"{n} variables")
     axes[0].legend()
+
+
+def plot_cod_decay(ds: xr.Dataset, L: int, temperatures: list[float], ax: Axes,
+                   reference: tuple[np.ndarray, np.ndarray] | None = None,
+                   exponent: float | None = None) -> None:
+    """Local exponent of the level-0 COD increments against rank (:func:`cod_decay`) at
+    ``temperatures`` on the ``L`` lattice; ``reference``: ``(ranks, slopes)`` of a reference
+    drawn in black; ``exponent``: a predicted decay ``rank^-exponent``, dashed."""
+    for i, T in enumerate(temperatures):
+        ranks, slopes = cod_decay(ds["cod"].sel(L=L, T=T).values[: L * L])
+        ax.semilogx(ranks, slopes, label=f"T = {T:g}", **plotting.series(i))
+    if reference is not None:
+        ax.semilogx(*reference, "k-", lw=1.5, label="critical Gaussian field")
+    if exponent is not None:
+        ax.axhline(-exponent, color="k", ls="--", lw=0.8)
+    ax.set(xlabel="rank", ylabel="local exponent of the COD increment")
+    ax.legend(fontsize=8)
 
 
 def plot_sq(ds: xr.Dataset, L: int, ax: Axes) -> None:
