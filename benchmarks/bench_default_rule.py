@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,13 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.refere
 
 from rgnotes.coarse import hierarchy, pair  # noqa: E402
 from rgnotes.simulators.gaussian import sample_field  # noqa: E402
+from rgnotes.stats import best_seconds  # noqa: E402
 from tests.references import greedy_pairing as reference  # noqa: E402
-
-
-def timed(f, *args, **kwargs):
-    start = time.perf_counter()
-    out = f(*args, **kwargs)
-    return out, time.perf_counter() - start
 
 
 def field_data(d: int, seed: int = 0) -> np.ndarray:
@@ -67,23 +62,23 @@ def main() -> None:
           "reference/ours  same pairs")
     for d in args.d:
         X = field_data(d)
-        _, t_corr = timed(np.corrcoef, X.T)
-        ours, t_ours = timed(pair, X, progress=False)
+        _, t_corr = best_seconds(partial(np.corrcoef, X.T))
+        ours, t_ours = best_seconds(partial(pair, X, progress=False))
         line = f"{d:6d} {t_corr:11.2f} {t_ours:10.2f} ({t_ours / t_corr:5.1f}x)"
         if not args.no_reference:
-            ref, t_ref = timed(reference.pair, X)
+            ref, t_ref = best_seconds(partial(reference.pair, X))
             line += (f" {t_ref:14.2f} ({t_ref / t_corr:5.1f}x) {t_ref / t_ours:16.2f}"
                      f"  {np.array_equal(ours, ref)}")
         print(line, flush=True)
 
     for d in args.hierarchy_d:
         X = field_data(d)
-        _, t_corr = timed(np.corrcoef, X.T)
-        h, t_ours = timed(hierarchy.coarse_grain, X, progress=False)
+        _, t_corr = best_seconds(partial(np.corrcoef, X.T))
+        h, t_ours = best_seconds(partial(hierarchy.coarse_grain, X, progress=False))
         line = (f"\nwhole hierarchy, d = {d} ({h.n_levels - 1} levels): ours {t_ours:.2f} s "
                 f"({t_ours / t_corr:.1f}x corrcoef)")
         if not args.no_reference:
-            r, t_ref = timed(reference_hierarchy, X)
+            r, t_ref = best_seconds(partial(reference_hierarchy, X))
             same = all(np.array_equal(a.pairs, b.pairs)
                        for a, b in zip(h.levels[1:], r.levels[1:], strict=True))
             line += (f", reference {t_ref:.2f} s ({t_ref / t_corr:.1f}x corrcoef), "

@@ -22,18 +22,13 @@ Prints wall-clock seconds of one run and the ratios to the linear rule and naive
 from __future__ import annotations
 
 import argparse
-import time
+from functools import partial
 
 import numpy as np
 
 from rgnotes.coarse import pair
 from rgnotes.information import entropy
-
-
-def timed(f, *args, **kwargs):
-    start = time.perf_counter()
-    out = f(*args, **kwargs)
-    return out, time.perf_counter() - start
+from rgnotes.stats import best_seconds
 
 
 def spins(m: int, d: int, seed: int = 0) -> np.ndarray:
@@ -63,20 +58,21 @@ def main() -> None:
           "(naive/plugin)")
     for d in args.d:
         X = spins(args.m, d, seed=d)
-        _, t_lin = timed(pair, X, "correlation")
-        _, t_g = timed(pair, X, "information", estimator="gaussian", beta=2.0)
-        _, t_p = timed(pair, X, "information", estimator="plugin")
+        _, t_lin = best_seconds(partial(pair, X, "correlation"))
+        _, t_g = best_seconds(partial(pair, X, "information", estimator="gaussian", beta=2.0))
+        _, t_p = best_seconds(partial(pair, X, "information", estimator="plugin"))
         row = (f"{d:6d} {t_lin:8.3f} {t_g:7.3f} ({t_g / t_lin:4.1f}x) "
                f"{t_p:7.3f} ({t_p / t_lin:5.1f}x)")
         if d <= args.nbrs_max_d:
-            _, t_n = timed(pair, X, "information", estimator="plugin", relevance="neighbours")
+            _, t_n = best_seconds(partial(pair, X, "information", estimator="plugin",
+                                          relevance="neighbours"))
             row += f" {t_n:7.2f} ({t_n / t_lin:5.0f}x)"
         else:
             row += " " * 16
         if d <= args.naive_max_d:
             from rgnotes.coarse.information_rule import discrete_terms
             fast = discrete_terms(X).compression
-            slow, t_naive = timed(naive_compression, X)
+            slow, t_naive = best_seconds(partial(naive_compression, X))
             assert np.allclose(np.triu(fast, 1), np.triu(slow, 1))
             row += f" {t_naive:8.2f} ({t_naive / t_p:5.0f}x)"
         print(row, flush=True)

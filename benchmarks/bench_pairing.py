@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,12 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # for tests.references
 
 from rgnotes.coarse import coarse_grain, pair  # noqa: E402
-
-
-def timed(f, *args, **kwargs):
-    start = time.perf_counter()
-    out = f(*args, **kwargs)
-    return out, time.perf_counter() - start
+from rgnotes.stats import best_seconds  # noqa: E402
 
 
 def main() -> None:
@@ -47,8 +42,8 @@ def main() -> None:
         print("     d   linselect s     ours s    ratio  same pairs")
         for d in args.linselect_d:
             X = np.random.default_rng(d).standard_normal((4 * d, d))
-            ref, t_ref = timed(stepwise_pairs_linselect, X)
-            ours, t_ours = timed(pair, X, "stepwise")
+            ref, t_ref = best_seconds(partial(stepwise_pairs_linselect, X))
+            ours, t_ours = best_seconds(partial(pair, X, "stepwise"))
             same = np.array_equal(ours[ours[:, 0] != ours[:, 1]], ref)
             print(f"{d:6d} {t_ref:13.2f} {t_ours:10.3f} {t_ref / t_ours:8.0f}  {same}",
                   flush=True)
@@ -58,13 +53,13 @@ def main() -> None:
     sizes, steps = [], []
     for d in args.d:
         X = np.random.default_rng(d).standard_normal((2 * d, d))
-        _, t_c = timed(np.corrcoef, X, rowvar=False)
-        _, t_s = timed(pair, X, "stepwise")
-        _, t_m = timed(pair, X, "correlation")
+        _, t_c = best_seconds(partial(np.corrcoef, X, rowvar=False))
+        _, t_s = best_seconds(partial(pair, X, "stepwise"))
+        _, t_m = best_seconds(partial(pair, X, "correlation"))
         row = (f"{d:6d} {t_c:11.2f} {t_s:11.2f} ({t_s / t_c:4.1f}) {t_m:12.2f} "
                f"({t_m / t_c:4.1f})")
         if d <= args.default_max_d:
-            _, t_g = timed(pair, X, "greedy")
+            _, t_g = best_seconds(partial(pair, X, "greedy"))
             row += f" {t_g:12.2f} ({t_g / t_c:5.1f})"
         print(row, flush=True)
         sizes.append(d)
@@ -74,7 +69,7 @@ def main() -> None:
         print(f"fitted exponent of the stepwise step: time ~ d^{slope:.2f}")
     d = max(args.d)
     X = np.random.default_rng(d).standard_normal((2 * d, d))
-    h, t_h = timed(coarse_grain, X, "stepwise")
+    h, t_h = best_seconds(partial(coarse_grain, X, "stepwise"))
     print(f"whole stepwise hierarchy at d = {d} ({h.n_levels - 1} steps): {t_h:.2f} s")
 
 

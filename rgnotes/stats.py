@@ -1,9 +1,16 @@
-"""Small statistical helpers shared by the checks of the book and the tests."""
+"""Small statistical helpers shared by the checks of the book and the tests, and the one
+wall-clock timer of the studies, simulators and benchmarks (:func:`best_seconds`)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
 from numpy.typing import NDArray
+
+T = TypeVar("T")
 
 
 def validate_seed(seed: object, name: str = "seed") -> int | np.random.Generator | None:
@@ -18,6 +25,22 @@ def validate_seed(seed: object, name: str = "seed") -> int | np.random.Generator
     if seed < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {seed}")
     return int(seed)
+
+
+def best_seconds(f: Callable[[], T], repeats: int = 1) -> tuple[T, float]:
+    """``f()``'s result (of the last call) and the least wall-clock seconds of ``repeats``
+    calls: with ``repeats=1`` the time of one call; with more, the least is the time least
+    disturbed by other work on the machine."""
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
+        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
+    best = np.inf
+    for _ in range(int(repeats)):
+        start = time.perf_counter()
+        out = f()
+        best = min(best, time.perf_counter() - start)
+    return out, best
 
 
 def mean_and_error(x: NDArray[np.floating], axis: int = 0) -> tuple[NDArray, NDArray]:

@@ -72,3 +72,24 @@ def test_circular_shift_surrogate_keeps_each_series_and_breaks_cross_correlation
     assert np.array_equal(S, circular_shift_surrogate(X, seed=2))
     with pytest.raises(ValueError, match="samples"):
         circular_shift_surrogate(np.ones(5))
+
+
+def test_best_seconds_is_the_least_of_the_repeats(monkeypatch):
+    from rgnotes import stats
+
+    # a clock that advances 5, 2, 7 s over three timed calls: the least is 2 s
+    readings = iter([0.0, 5.0, 10.0, 12.0, 20.0, 27.0])
+    monkeypatch.setattr(stats.time, "perf_counter", lambda: next(readings))
+    calls = []
+    out, seconds = stats.best_seconds(lambda: calls.append(1) or len(calls), 3)
+    assert (out, seconds, len(calls)) == (3, 2.0, 3)  # the result of the last call
+
+
+@pytest.mark.parametrize("repeats", [0, -1, 1.5, True, "2"])
+def test_best_seconds_refuses_a_bad_repeat_count(repeats):
+    from rgnotes.stats import best_seconds
+
+    with pytest.raises((ValueError, TypeError), match="repeats must be a positive integer"):
+        best_seconds(lambda: None, repeats)
+    with pytest.raises(TypeError, match="f must be callable"):
+        best_seconds(3, 1)

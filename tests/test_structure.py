@@ -43,3 +43,11 @@ def test_private_imports_are_found(tmp_path):
 def test_no_module_imports_a_private_name_of_another():
     for folder in ("rgnotes", "benchmarks", "tests"):
         assert private_imports(ROOT / folder) == [], folder
+
+
+def test_wall_clock_timings_have_one_home():
+    # rgnotes.stats.best_seconds times calls; the training loop keeps its own clock for the
+    # time budget (readings of the time, not the duration of one call)
+    readers = {str(p.relative_to(ROOT)) for p in (ROOT / "rgnotes").rglob("*.py")
+               if "perf_counter" in p.read_text()}
+    assert readers == {"rgnotes/stats.py", "rgnotes/rgflow/train.py"}

@@ -9,7 +9,6 @@ element-wise work.  Timings depend on the machine and its load; they never enter
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,7 @@ import torch
 from rgnotes.rgflow.model import build, compile_layers, flow_macs
 from rgnotes.rgflow.priors import make_prior
 from rgnotes.rgflow.train import PRECISIONS, adamw, log_prob, seeded_generator
+from rgnotes.stats import best_seconds
 
 
 def _sync(device) -> None:
@@ -26,15 +26,18 @@ def _sync(device) -> None:
 
 
 def mean_seconds(fn, repeats: int, device="cpu", warmup: int = 1) -> float:
-    """Mean seconds of ``fn()`` over ``repeats`` calls after ``warmup`` untimed ones."""
+    """Mean seconds of ``fn()`` over ``repeats`` calls after ``warmup`` untimed ones: the
+    sustained rate, the calls timed together up to the device's last kernel."""
     for _ in range(warmup):
         fn()
     _sync(device)
-    t0 = time.perf_counter()
-    for _ in range(repeats):
-        fn()
-    _sync(device)
-    return (time.perf_counter() - t0) / repeats
+
+    def calls() -> None:
+        for _ in range(repeats):
+            fn()
+        _sync(device)
+
+    return best_seconds(calls)[1] / repeats
 
 
 def matmul_flops(n: int = 1024, repeats: int = 10, device="cpu",

@@ -14,7 +14,6 @@ verify NAME`` is the command line.
 from __future__ import annotations
 
 import importlib
-import time
 from concurrent.futures import Executor
 from typing import Any
 
@@ -22,6 +21,7 @@ import numpy as np
 import xarray as xr
 
 from rgnotes import profiles
+from rgnotes.stats import best_seconds
 from rgnotes.studies import core, store
 from rgnotes.studies.core import Study, compute_units, results_only
 
@@ -84,9 +84,8 @@ def run_and_store(name: str, profile: str, *, executor: Executor | None = None, 
     study = get(name)
     chosen = profiles.resolve(profile)
     params = study.preset(chosen)
-    start = time.perf_counter()
-    ds = run(name, params, executor=executor, jobs=jobs, progress=progress)
-    wall = time.perf_counter() - start
+    ds, wall = best_seconds(lambda: run(name, params, executor=executor, jobs=jobs,
+                                        progress=progress))
     return str(store.save(ds, study, chosen, params, wall,
                           command or store.remake_command(name, chosen)))
 

@@ -39,7 +39,6 @@ correlations, and the spread of the rules' exponents at each temperature.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -67,6 +66,7 @@ from rgnotes.information.examples import hidden_partners
 from rgnotes.metrics import mean_variance_curve, power_law_fit, spins_to_binary
 from rgnotes.simulators import gaussian, ising
 from rgnotes.simulators.ising_exact import T_C
+from rgnotes.stats import best_seconds
 from rgnotes.studies.core import Arrays, Study, Unit, describe
 
 if TYPE_CHECKING:
@@ -335,12 +335,9 @@ def _timing(u: Unit) -> Arrays:
     rng = np.random.default_rng([u["seed"], u["d"], 3])
     m, d = u["m"], u["d"]
     X = np.sign(rng.standard_normal((m, 1)) + rng.standard_normal((m, d)))
-    t0 = time.perf_counter()
-    pair(X, "correlation")
-    t1 = time.perf_counter()
-    pair(X, "information", estimator="plugin")
-    t2 = time.perf_counter()
-    return dict(seconds=np.array([t1 - t0, t2 - t1]))
+    return dict(seconds=np.array([best_seconds(lambda: pair(X, "correlation"))[1],
+                                  best_seconds(lambda: pair(X, "information",
+                                                            estimator="plugin"))[1]]))
 
 
 _COMPUTE = {"plugin": _plugin, "ksg": _ksg, "hidden": _hidden, "exact": _exact,

@@ -34,7 +34,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +48,7 @@ from rgnotes.coarse.correlation import correlation_matrix, standardize
 from rgnotes.coarse.lattice import are_neighbours, cluster_image
 from rgnotes.coarse.residuals import Residuals
 from rgnotes.simulators import gaussian
+from rgnotes.stats import best_seconds
 from rgnotes.studies.core import Arrays, Study, Unit, describe
 
 if TYPE_CHECKING:
@@ -158,18 +158,6 @@ def instance(kind: str, d: int, seed: int) -> NDArray[np.float64]:
     shape = (d,) if kind == "shuffled 1D field" else (d // 4, 4)
     x = gaussian.sample_field(shape, INSTANCE_MASS, m, seed=seed)
     return x[:, r.permutation(d)]
-
-
-def best_seconds(f: Callable[[], Any], repeats: int) -> tuple[Any, float]:
-    """``f()``'s result and the least wall-clock seconds of ``repeats`` calls."""
-    if isinstance(repeats, bool) or int(repeats) != repeats or repeats < 1:
-        raise ValueError(f"repeats must be a positive integer, got {repeats!r}")
-    best = np.inf
-    for _ in range(int(repeats)):
-        start = time.perf_counter()
-        out = f()
-        best = min(best, time.perf_counter() - start)
-    return out, best
 
 
 def _linselect_reference() -> Callable[[np.ndarray], np.ndarray]:
