@@ -30,6 +30,7 @@ MODULES: dict[str, str] = {
     "pairing": "rgnotes.studies.pairing",
     "random": "rgnotes.studies.random",
     "ising": "rgnotes.studies.ising",
+    "ising_critical": "rgnotes.studies.ising_critical",
     "glass": "rgnotes.studies.glass",
     "glass_prg": "rgnotes.studies.glass_prg",
     "information": "rgnotes.studies.information",
