@@ -66,7 +66,13 @@ def field_precision(shape: tuple[int, ...], mass: float) -> NDArray[np.float64]:
 def field_covariance(shape: tuple[int, ...], mass: float) -> NDArray[np.float64]:
     """The exact covariance (inverse precision), ``(N, N)``, built from its Fourier transform."""
     shape = _check(shape, mass)
-    corr = np.fft.ifftn(1.0 / field_spectrum(shape, mass)).real  # C(r), r on the lattice
+    return _translation_invariant(np.fft.ifftn(1.0 / field_spectrum(shape, mass)).real)
+
+
+def _translation_invariant(corr: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The ``(N, N)`` matrix ``M[i, j] = corr[(x_i - x_j) mod shape]`` of a function ``corr``
+    of the displacement on the periodic lattice of ``corr.shape`` (``N`` sites, row-major)."""
+    shape = corr.shape
     coords = np.indices(shape).reshape(len(shape), -1)  # (dim, N)
     diff = (coords[:, :, None] - coords[:, None, :]) % np.array(shape)[:, None, None]
     return corr[tuple(diff)]
@@ -87,9 +93,7 @@ def power_law_correlation(L: int, eta: float) -> NDArray[np.float64]:
     k2 = field_spectrum(shape, 1.0) - 1.0  # the Laplacian's eigenvalues, 0 at k = 0
     k2[0, 0] = k2[0, 1]
     corr = np.fft.ifftn(k2 ** (-(2.0 - eta) / 2.0)).real
-    coords = np.indices(shape).reshape(2, -1)
-    diff = (coords[:, :, None] - coords[:, None, :]) % np.array(shape)[:, None, None]
-    return corr[tuple(diff)] / corr[0, 0]
+    return _translation_invariant(corr / corr[0, 0])
 
 
 def sample_field(
