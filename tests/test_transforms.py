@@ -34,6 +34,9 @@ CASES = {
     flows.AffineCoupling: lambda: (flows.AffineCoupling(torch.tensor([1.0, 0.0, 1.0]), 8),
                                    _flat(3, 3)),
     flows.RealNVP: lambda: (flows.RealNVP(dim=3, n_layers=3, hidden=8), _flat(3, 3)),
+    flows.ComposedFlow: lambda: (flows.ComposedFlow([flows.AffineCoupling(torch.tensor(m), 8)
+                                                     for m in ([1.0, 0.0], [0.0, 1.0])]),
+                                 _flat(3, 2)),
     layers.RNVP: lambda: (layers.RNVP(1, 2, hidden=8, res_blocks=1), _flat(3, 4)),
     layers.Bijector: lambda: (layers.Bijector(2, 1, 2, hidden=8, res_blocks=1), _flat(3, 4)),
     model.RGFlow: lambda: (model.RGFlow(image_size=4, channels=1, kernel=2,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Iterable
 
 import numpy as np
 import torch
@@ -65,21 +66,16 @@ class AffineCoupling(nn.Module):
         return (z - t) * torch.exp(-s), -s.sum(dim=-1)
 
 
-class RealNVP(nn.Module):
-    """``n_layers`` affine couplings in ``dim`` dimensions, masks alternating between layers."""
+class ComposedFlow(nn.Module):
+    """Invertible transforms ``layers`` applied in sequence (each with the contract of this
+    module); their log-determinants add. Acts on a batch ``(n, ...)``."""
 
-    def __init__(self, dim: int = 2, n_layers: int = 6, hidden: int = 64):
+    def __init__(self, layers: Iterable[nn.Module]):
         super().__init__()
-        if dim < 2:
-            raise ValueError(f"a coupling flow needs dim >= 2, got {dim}")
-        base = (torch.arange(dim) % 2).float()
-        self.dim = dim
-        self.layers = nn.ModuleList(
-            AffineCoupling(base if i % 2 == 0 else 1 - base, hidden) for i in range(n_layers)
-        )
+        self.layers = nn.ModuleList(layers)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Data to latent: ``(z, log|det dz/dx|)``; the log-determinants of the layers add."""
+        """Data to latent: ``(z, log|det dz/dx|)``, the layers in order."""
         logdet = x.new_zeros(x.shape[0])
         for layer in self.layers:
             x, ld = layer(x)
@@ -93,6 +89,18 @@ class RealNVP(nn.Module):
             z, ld = layer.inverse(z)
             logdet = logdet + ld
         return z, logdet
+
+
+class RealNVP(ComposedFlow):
+    """``n_layers`` affine couplings in ``dim`` dimensions, masks alternating between layers."""
+
+    def __init__(self, dim: int = 2, n_layers: int = 6, hidden: int = 64):
+        if dim < 2:
+            raise ValueError(f"a coupling flow needs dim >= 2, got {dim}")
+        base = (torch.arange(dim) % 2).float()
+        super().__init__(AffineCoupling(base if i % 2 == 0 else 1 - base, hidden)
+                         for i in range(n_layers))
+        self.dim = dim
 
     def log_prob(self, x: torch.Tensor) -> torch.Tensor:
         """``log p(x)`` by the change of variables, ``(n,)``."""

@@ -13,6 +13,8 @@ from torch import nn
 from torch.nn import functional as F
 from torch.utils.checkpoint import checkpoint
 
+from rgnotes.generative.flows import ComposedFlow
+
 #: Gain of the weight initialisation for Swish: ``Var(w) = SWISH_GAIN / fan_in``.
 SWISH_GAIN = 2.81
 
@@ -162,25 +164,10 @@ class RNVP(nn.Module):
         return y, l1 + l2
 
 
-class Bijector(nn.Module):
+class Bijector(ComposedFlow):
     """``n`` RealNVP layers in sequence, acting on ``(N, C*m*m)`` patches."""
 
     def __init__(self, n_layers: int, channels: int, kernel: int, hidden: int = 512,
                  res_blocks: int = 4, checkpointing: bool = False):
-        super().__init__()
-        self.layers = nn.ModuleList(
-            RNVP(channels, kernel, hidden, res_blocks, checkpointing) for _ in range(n_layers))
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        ldj = x.new_zeros(x.shape[0])
-        for layer in self.layers:
-            x, l_ = layer(x)
-            ldj = ldj + l_
-        return x, ldj
-
-    def inverse(self, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        ldj = y.new_zeros(y.shape[0])
-        for layer in reversed(self.layers):
-            y, l_ = layer.inverse(y)
-            ldj = ldj + l_
-        return y, ldj
+        super().__init__(RNVP(channels, kernel, hidden, res_blocks, checkpointing)
+                         for _ in range(n_layers))
