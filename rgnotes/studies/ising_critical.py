@@ -461,3 +461,15 @@ def plot_coarse_tau(ds: xr.Dataset, ax: Axes) -> None:
     ax.set(xscale="log", yscale="log", xlabel="cluster size K",
            ylabel=r"$\tau_c$ (sweeps)")
     ax.legend(fontsize=7)
+
+
+def plot_clusters(ds: xr.Dataset, L: int, axes: list[Axes]) -> None:
+    """The hierarchy's clusters on the ``L`` lattice at the temperature nearest ``T_c``, at
+    the levels with more than one coarse variable (one per axes), drawn at the spins'
+    positions."""
+    labels = ds["labels"].sel(L=L)
+    shown = [n for n in labels["n"].values if n > 1]
+    for ax, n in zip(axes, shown, strict=True):
+        image = labels.sel(n=n).values[: L * L].astype(int).reshape(L, L)
+        plotting.cluster_map(ax, image)
+        ax.set(title=f"n = {n}: {L * L // n} spins each")
