@@ -1,22 +1,30 @@
-"""Small statistical helpers shared by the checks of the book and the tests, and the one
-wall-clock timer of the studies, simulators and benchmarks (:func:`best_seconds`)."""
+"""Small statistical helpers shared by the checks of the book and the tests; the checks of a
+seed and of a progress switch; the progress bar of long loops (:func:`progress_bar`); and the
+one wall-clock timer of the studies, simulators and benchmarks (:func:`best_seconds`)."""
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 T = TypeVar("T")
+#: Seconds a loop runs before its bar appears with ``progress=None`` (on a terminal).
+PROGRESS_DELAY_S = 3.0
 
 
-def validate_seed(seed: object, name: str = "seed") -> int | np.random.Generator | None:
-    """Check a seed: ``None`` (fresh entropy), a non-negative integer, or a
-    ``numpy.random.Generator`` (used as it is, and advanced). Returns it (an integer as
-    ``int``)."""
+def validate_seed(seed: object, name: str = "seed", allow_none: bool = True
+                  ) -> int | np.random.Generator | None:
+    """Check a seed: ``None`` (fresh entropy; a ValueError unless ``allow_none``, for results
+    that must be reproducible), a non-negative integer, or a ``numpy.random.Generator`` (used
+    as it is, and advanced). Returns it (an integer as ``int``)."""
+    if seed is None and not allow_none:
+        raise ValueError(f"{name} must be an integer or a numpy.random.Generator, not None: "
+                         "the result is reproducible")
     if seed is None or isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
@@ -25,6 +33,29 @@ def validate_seed(seed: object, name: str = "seed") -> int | np.random.Generator
     if seed < 0:
         raise ValueError(f"{name} must be a non-negative integer, got {seed}")
     return int(seed)
+
+
+def validate_progress(progress: object) -> bool | None:
+    """Check a progress switch: ``True`` (show a bar), ``False`` (never) or ``None``
+    (automatic). Returns it as ``bool`` or ``None``; anything else is a TypeError."""
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress must be True, False or None, got {progress!r}")
+    return None if progress is None else bool(progress)
+
+
+def progress_bar(iterable: Iterable[T], total: int, progress: bool | None, desc: str
+                 ) -> Iterable[T]:
+    """``iterable`` (``total`` items) behind a tqdm bar labelled ``desc``: shown at once for
+    ``progress=True``, never for ``False``, and for ``None`` only when standard error is a
+    terminal and the loop is still running after :data:`PROGRESS_DELAY_S` seconds (so that
+    notebooks, logs and short loops stay clean). ``progress`` is checked by the caller
+    (:func:`validate_progress`)."""
+    if progress is False or (progress is None and not sys.stderr.isatty()):
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, total=total, desc=desc, leave=False,
+                delay=0.0 if progress else PROGRESS_DELAY_S)
 
 
 def best_seconds(f: Callable[[], T], repeats: int = 1) -> tuple[T, float]:

@@ -22,7 +22,12 @@ from rgnotes.coarse.hierarchy import Hierarchy, coarse_grain
 from rgnotes.coarse.pairing import DEFAULT_METHOD
 from rgnotes.metrics.cod import cod_by_rank, leading_cod, validate_fraction
 from rgnotes.metrics.mean_variance import mean_variance_exponent
-from rgnotes.stats import circular_shift_surrogate, validate_seed
+from rgnotes.stats import (
+    circular_shift_surrogate,
+    progress_bar,
+    validate_progress,
+    validate_seed,
+)
 
 
 @dataclass(frozen=True)
@@ -73,20 +78,20 @@ def summarise(X: ArrayLike, method: str = DEFAULT_METHOD, q: float = 0.1,
 
 
 def surrogate_summaries(X: ArrayLike, n: int, method: str = DEFAULT_METHOD, q: float = 0.1,
-                        seed: int | np.random.Generator = 0, cache_result: bool = False
-                        ) -> list[CollectiveSummary]:
+                        seed: int | np.random.Generator = 0, cache_result: bool = False,
+                        progress: bool | None = None) -> list[CollectiveSummary]:
     """:func:`summarise` of ``n`` circular-shift surrogates of ``X`` (seeded by an integer or
-    a ``numpy.random.Generator``, independent)."""
+    a ``numpy.random.Generator``, independent). Each surrogate is coarse-grained anew (seconds
+    each on large data): ``progress`` shows a bar of the surrogates, ``True``, ``False`` or
+    ``None`` (automatic: :func:`rgnotes.stats.progress_bar`)."""
     if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 2:
         raise ValueError(f"n must be an integer >= 2 (a spread needs two surrogates), got {n!r}")
-    seed = validate_seed(seed)
-    if seed is None:
-        raise ValueError("seed must be an integer or a numpy.random.Generator, not None: the "
-                         "surrogates are reproducible")
+    progress = validate_progress(progress)
+    seed = validate_seed(seed, allow_none=False)
     rngs = (seed.spawn(int(n)) if isinstance(seed, np.random.Generator)
             else [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(int(n))])
     return [summarise(circular_shift_surrogate(X, rng), method, q, cache_result)
-            for rng in rngs]
+            for rng in progress_bar(rngs, int(n), progress, "surrogates")]
 
 
 def global_mode_factor(X: ArrayLike) -> float:

@@ -13,7 +13,9 @@ module gives
 - :func:`block_bootstrap`: resampled copies of the data made of random blocks of
   consecutive times, for error bars that respect the autocorrelation;
 - :func:`exponent_bootstrap` and :func:`subsampled_exponents`: the mean-variance exponent
-  with a block-bootstrap error, and against the number of variables kept.
+  with a block-bootstrap error, and against the number of variables kept. Each copy or subset
+  is coarse-grained anew, which takes seconds on large data: ``progress`` shows a bar of the
+  copies (``True``, ``False`` or ``None``, automatic: :func:`rgnotes.stats.progress_bar`).
 """
 
 from __future__ import annotations
@@ -26,15 +28,11 @@ from numpy.typing import ArrayLike, NDArray
 from rgnotes.coarse import coarse_grain
 from rgnotes.coarse.correlation import validate_samples
 from rgnotes.metrics.mean_variance import mean_variance_exponent
-from rgnotes.stats import validate_seed
+from rgnotes.stats import progress_bar, validate_progress, validate_seed
 
 
 def _rng(seed: int | np.random.Generator) -> np.random.Generator:
-    seed = validate_seed(seed)
-    if seed is None:
-        raise ValueError("seed must be an integer or a numpy.random.Generator, not None: "
-                         "null models are reproducible")
-    return np.random.default_rng(seed)
+    return np.random.default_rng(validate_seed(seed, allow_none=False))
 
 
 def time_shuffle_surrogate(X: ArrayLike, seed: int | np.random.Generator = 0
@@ -82,33 +80,40 @@ def block_bootstrap(m: int, block: int, n_boot: int, seed: int | np.random.Gener
 
 
 def exponent_bootstrap(X: ArrayLike, method: str = "stepwise", n_boot: int = 20,
-                       block: int = 50, seed: int | np.random.Generator = 0
+                       block: int = 50, seed: int | np.random.Generator = 0,
+                       progress: bool | None = None
                        ) -> tuple[float, float, NDArray[np.float64]]:
     """The mean-variance exponent of ``X`` ``(m, d)`` coarse-grained by ``method``, and its
     moving-block bootstrap: ``(exponent, standard deviation over the copies, the copies'
-    exponents (n_boot,))``. Each copy is paired anew, as the data would be."""
+    exponents (n_boot,))``. Each copy is paired anew, as the data would be; ``progress``
+    shows a bar of the copies (see module)."""
     X = validate_samples(X)
+    progress = validate_progress(progress)
+    copies = block_bootstrap(X.shape[0], block, n_boot, seed)
     alpha = mean_variance_exponent(X, coarse_grain(X, method))[0]
-    copies = np.array([mean_variance_exponent(X[idx], coarse_grain(X[idx], method))[0]
-                       for idx in block_bootstrap(X.shape[0], block, n_boot, seed)])
-    return alpha, float(copies.std(ddof=1)), copies
+    exponents = np.array([mean_variance_exponent(X[idx], coarse_grain(X[idx], method))[0]
+                          for idx in progress_bar(copies, n_boot, progress,
+                                                  "bootstrap copies")])
+    return alpha, float(exponents.std(ddof=1)), exponents
 
 
 def subsampled_exponents(X: ArrayLike, sizes: Sequence[int], n_draws: int = 5,
-                         method: str = "stepwise", seed: int | np.random.Generator = 0
-                         ) -> NDArray[np.float64]:
+                         method: str = "stepwise", seed: int | np.random.Generator = 0,
+                         progress: bool | None = None) -> NDArray[np.float64]:
     """Mean-variance exponents ``(len(sizes), n_draws)`` of random subsets of ``N`` of the
     ``d`` variables of ``X`` ``(m, d)``, for each ``N`` in ``sizes``: how the exponent
-    depends on the number of variables observed."""
+    depends on the number of variables observed. ``progress`` shows a bar of the subsets
+    (see module)."""
     X = validate_samples(X)
     d = X.shape[1]
     sizes = [int(n) for n in sizes]
     if not sizes or min(sizes) < 4 or max(sizes) > d:
         raise ValueError(f"sizes must lie between 4 and the d = {d} variables, got {sizes}")
+    progress = validate_progress(progress)
     rng = _rng(seed)
     out = np.empty((len(sizes), n_draws))
-    for i, n in enumerate(sizes):
-        for j in range(n_draws):
-            cols = np.sort(rng.choice(d, n, replace=False))
-            out[i, j] = mean_variance_exponent(X[:, cols], coarse_grain(X[:, cols], method))[0]
+    cells = [(i, j) for i in range(len(sizes)) for j in range(n_draws)]
+    for i, j in progress_bar(cells, len(cells), progress, "subsets"):
+        cols = np.sort(rng.choice(d, sizes[i], replace=False))
+        out[i, j] = mean_variance_exponent(X[:, cols], coarse_grain(X[:, cols], method))[0]
     return out
