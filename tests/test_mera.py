@@ -47,10 +47,13 @@ def test_cone_is_every_gate_the_sites_depend_on(n_sites, n_layers, sites):
 
 
 def test_cone_width_stays_bounded():
-    # the property that makes MERA efficient: at most three sites per layer, whatever the start
-    for start in ([0], [10, 11], [3, 4, 5], [40, 41, 42, 43, 44, 45, 46, 47]):
-        cone = mera.causal_cone(256, 6, start)
-        assert all(len(layer["sites"]) <= 3 for layer in cone[3:])
+    # what makes MERA efficient: a layer adds at most one site on each side (w + 2) and the
+    # decimators halve that, rounding up plus one for the alignment, so w -> at most 4
+    for start in ([0], [10, 11], [3, 4, 5], [40, 41, 42, 43, 44, 45, 46, 47], list(range(1, 60))):
+        cone = mera.causal_cone(1024, 8, start)
+        widths = [len(layer["sites"]) for layer in cone]
+        assert all(w <= 4 for w in widths[6:]), widths
+        assert all(b <= max(a, 4) for a, b in zip(widths, widths[1:])), widths
 
 
 def test_plot_and_bad_input():
