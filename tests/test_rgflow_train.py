@@ -437,3 +437,26 @@ def test_cli_refuses_a_file_as_out_and_a_checkpoint_of_other_data(tmp_path, fake
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and "other training data" in err
+
+
+def test_generation_stages_end_in_the_sample_and_start_from_the_prior():
+    from rgnotes.rgflow.priors import make_prior
+    from rgnotes.rgflow.receptive import generation_stages
+    from rgnotes.rgflow.train import sample_images
+
+    torch.manual_seed(0)
+    model = build(dict(image_size=8, channels=1, kernel=4, layers_per_level=(1, 1),
+                       res_blocks=1, hidden=8)).double()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith(".scale"):
+                p.normal_(0.0, 0.5)
+    prior = make_prior("laplace")
+    stages = generation_stages(model, prior, 5, 0.8, seed=3)
+    assert stages.shape == (3, 5, 1, 8, 8) and stages.dtype == np.uint8
+    np.testing.assert_array_equal(stages[-1], sample_images(model, prior, 5, 0.8, seed=3))
+    identity = build(dict(image_size=8, channels=1, kernel=4, layers_per_level=(1, 1),
+                          res_blocks=1, hidden=8)).double()  # zero output scales: identity
+    flat = generation_stages(identity, prior, 5, 0.8, seed=3)
+    assert (flat == flat[0]).all()  # nothing changes through an identity flow
+    assert not (stages[1] == stages[0]).all() and not (stages[2] == stages[1]).all()

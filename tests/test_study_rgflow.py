@@ -78,6 +78,16 @@ def test_tiny_run_and_its_evaluation(tmp_path, monkeypatch, one_torch_thread):
     # the evaluation of the finished checkpoint is reproduced exactly (no retraining)
     again = rg.to_dataset(u, compute_units(rg.STUDY, [u], progress=False, refresh=True)[0])
     assert again.identical(ds)  # the history, timings included, is read from the checkpoint
+    # the generation stages come from the same run, without training it again
+    st = unit("stages")
+    assert rg.run_dir(st) == rg.run_dir(u)
+    mtime = (rg.run_dir(u) / "checkpoint.pt").stat().st_mtime_ns
+    stages = rg.to_dataset(st, compute_units(rg.STUDY, [st], progress=False)[0])
+    assert (rg.run_dir(u) / "checkpoint.pt").stat().st_mtime_ns == mtime
+    assert stages.stages.shape == (5, TINY.n_stages, 3, 32, 32)
+    # its last stage is the sample at the same temperatures and seed
+    last = ds.samples.isel(setting=-1).values
+    assert np.array_equal(stages.stages.isel(stage=-1).values[:TINY.n_show], last)
 
 
 def test_speed_dataset_has_the_timed_rows():
@@ -96,4 +106,5 @@ def test_presets_and_verify_units():
     picks = rg.verify_units(full)
     assert all(u in every for u in picks) and len(picks) < len(every)
     assert [u["kind"] for u in picks] == ["structure"]  # no training, no timings
+    assert [u["kind"] for u in every] == ["structure", "run", "stages", "speed"]
     assert rg.run_dir(unit("run", full)) != rg.run_dir(unit("run"))

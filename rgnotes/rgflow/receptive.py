@@ -8,6 +8,7 @@ forward-mode derivatives (``torch.func.jvp``), averaged over prior samples.
 
 A latent traversal (:func:`traverse`) sets one latent to a range of values in otherwise
 fixed latents and decodes each, showing what that latent does to the image.
+:func:`generation_stages` follows samples through the levels as they are generated.
 
 Measured size: the side ``s`` (odd, 1 .. L) of the smallest square centred on ``(r, c)``,
 with periodic wrap, that holds at least ``mass`` (default 95 %) of the heat map.
@@ -103,3 +104,30 @@ def traverse(model: RGFlow, z: torch.Tensor, position: tuple[int, int],
         images = to_uint8(from_logit(model.inverse(batch)))
     model.train(was_training)
     return images.cpu().numpy()
+
+
+def generation_stages(model: RGFlow, prior, n: int, temperature=1.0, seed: int = 0
+                      ) -> np.ndarray:
+    """Samples as they propagate through the network (the reproduction report's Fig. 3):
+    uint8 images ``(levels + 1, n, C, L, L)``. Stage 0 is the prior sample ``z`` shown as an
+    image; stage ``k`` is the tensor after the generator has run the two sub-layers of
+    levels ``H - 1`` down to ``H - k``, so the last stage is the finished sample, the same
+    images as :func:`rgnotes.rgflow.train.sample_images` with the same ``seed``."""
+    from rgnotes.rgflow.model import from_patches, to_patches
+    from rgnotes.rgflow.train import seeded_generator
+
+    size, chans = model.image_size, model.channels
+    param = next(model.parameters())
+    z = prior.sample(n, (chans, size, size), temperature, model.kernel,
+                     seeded_generator(seed), param.dtype, param.device)
+    model.eval()
+    stages = [z]
+    with torch.no_grad():
+        for i in reversed(range(len(model.sublayers))):
+            h, shifted = divmod(i, 2)
+            p, _ = model.sublayers[i].inverse(to_patches(z, h, bool(shifted), model.kernel))
+            z = from_patches(p, z, h, bool(shifted), model.kernel)
+            if not shifted:  # both sub-layers of level h are done
+                stages.append(z)
+    return np.stack([to_uint8(from_logit(x)).cpu().numpy() for x in stages])
+

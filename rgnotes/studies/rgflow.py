@@ -1,7 +1,7 @@
 """The RG-Flow study (Hu et al. 2022, as reproduced by Faisal 2025): the model's structure,
 one training run on MSDS1 and its evaluation, and the speed of training on this machine.
 
-Three kinds of unit, each cached on its own:
+Four kinds of unit, each cached on its own:
 
 - ``structure`` (no training): on a tiny flow with random output scales, in double
   precision, the layer-by-layer log-determinant against the slogdet of the autograd
@@ -17,6 +17,9 @@ Three kinds of unit, each cached on its own:
   the FID of samples against test images where the pytorch-fid weights are available
   (``$RGNOTES_FID_WEIGHTS``; NaN otherwise). The unit's arrays are these results, never
   the weights.
+- ``stages``: samples of the trained model as they propagate through the levels during
+  generation (:func:`rgnotes.rgflow.receptive.generation_stages`), from the same training
+  run (trained first if the cache does not hold it yet).
 - ``speed``: training images per second and FLOP/s of the study's configuration and of the
   paper's MSDS configuration, the floor set by their matrix products alone
   (:mod:`rgnotes.rgflow.speed`) and the rate of a plain square matrix product. Timings depend
@@ -50,7 +53,13 @@ from rgnotes.rgflow.model import (
 from rgnotes.rgflow.model import preset as model_preset
 from rgnotes.rgflow.preprocess import dequantize, to_logit
 from rgnotes.rgflow.priors import make_prior
-from rgnotes.rgflow.receptive import field_size, level_positions, receptive_field, traverse
+from rgnotes.rgflow.receptive import (
+    field_size,
+    generation_stages,
+    level_positions,
+    receptive_field,
+    traverse,
+)
 from rgnotes.rgflow.speed import matmul_floor, matmul_flops, throughput
 from rgnotes.rgflow.train import load_run, sample_images, train
 from rgnotes.studies.core import EARLIER_SECONDS, Arrays, Study, Unit, describe
@@ -107,6 +116,7 @@ class Params:
     seed: int
     data: str = "msds1"
     n_show: int = 16
+    n_stages: int = 6
     temperatures: tuple[float, ...] = (1.0, 0.7)
     level_temperatures: tuple[float, ...] = (0.4, 0.8, 0.9, 1.0)
     traversal_pixels: tuple[int, ...] = (8, 9)
@@ -130,7 +140,8 @@ def _config(name: str) -> dict:
 
 
 def units(p: Params) -> list[Unit]:
-    """The structure checks, the training run with its evaluation, the timings."""
+    """The structure checks, the training run with its evaluation, the generation stages,
+    the timings."""
     structure = dict(kind="structure", tiny=TINY, config=_config(p.preset), seed=p.seed,
                      t_check=p.t_check, level_temperatures=list(p.level_temperatures))
     run = dict(kind="run", data=p.data, n_train=p.n_train, n_test=p.n_test, seed=p.seed,
@@ -140,9 +151,11 @@ def units(p: Params) -> list[Unit]:
                traversal_pixels=list(p.traversal_pixels),
                traversal_values=list(p.traversal_values), n_fid=p.n_fid,
                fid_weights=os.environ.get(fid_mod.ENV_VAR) or None)
+    stages = dict(kind="stages", **{k: run[k] for k in _RUN_SETTINGS}, epochs=p.epochs,
+                  n_images=p.n_stages, temperature=list(p.level_temperatures))
     speed = dict(kind="speed", config=_config(p.preset), batch=p.batch,
                  batch_msds=p.speed_batch_msds, threads=1)
-    return [structure, run, speed]
+    return [structure, run, stages, speed]
 
 
 def _log_det_check(u: Unit) -> dict[str, np.ndarray]:
@@ -214,9 +227,27 @@ def run_dir(u: Unit):
     number of epochs is not part of the name: epoch ``e`` of a run does not depend on how
     many follow (same data order, same noise, a constant learning rate), so raising
     ``epochs`` continues a finished run from its checkpoint."""
-    settings = {k: u[k] for k in ("data", "n_train", "n_test", "seed", "batch", "prior",
-                                  "config")}
-    return cache_dir() / "rgflow_runs" / key(settings)
+    return cache_dir() / "rgflow_runs" / key({k: u[k] for k in _RUN_SETTINGS})
+
+
+#: The settings that name a training run (its folder); the number of epochs is not one.
+_RUN_SETTINGS = ("data", "n_train", "n_test", "seed", "batch", "prior", "config")
+
+
+def _trained(u: Unit, train_x: np.ndarray, test_x: np.ndarray):
+    """Train (or resume, or just load) the run of unit ``u``: ``(model, prior, history)``."""
+    train(train_x, test_x, u["config"], run_dir(u), epochs=u["epochs"], batch_size=u["batch"],
+          prior=u["prior"], seed=u["seed"], resume=True, progress=False, threads=1)
+    model, prior, history, _ = load_run(run_dir(u))
+    if len(history) != u["epochs"]:
+        raise ValueError(f"the training run in {run_dir(u)} has {len(history)} epochs, more "
+                         f"than the {u['epochs']} asked for; use another cache folder")
+    return model, prior, history
+
+
+def _load(u: Unit) -> tuple[np.ndarray, np.ndarray]:
+    return (load_dataset(u["data"], "train", n=u["n_train"], seed=u["seed"]),
+            load_dataset(u["data"], "test", n=u["n_test"], seed=u["seed"]))
 
 
 def _fid(fake: np.ndarray, real: np.ndarray, weights) -> float:
@@ -228,16 +259,10 @@ def _fid(fake: np.ndarray, real: np.ndarray, weights) -> float:
 
 def _run(u: Unit) -> Arrays:
     seed, cfg = u["seed"], u["config"]
-    train_x = load_dataset(u["data"], "train", n=u["n_train"], seed=seed)
-    test_x = load_dataset(u["data"], "test", n=u["n_test"], seed=seed)
+    train_x, test_x = _load(u)
     log = run_dir(u) / "history.json"  # epochs trained by earlier processes, resumed here
     earlier = sum(r["seconds"] for r in json.loads(log.read_text())) if log.exists() else 0.0
-    train(train_x, test_x, cfg, run_dir(u), epochs=u["epochs"], batch_size=u["batch"],
-          prior=u["prior"], seed=seed, resume=True, progress=False, threads=1)
-    model, prior, history, _ = load_run(run_dir(u))
-    if len(history) != u["epochs"]:
-        raise ValueError(f"the training run in {run_dir(u)} has {len(history)} epochs, more "
-                         f"than the {u['epochs']} asked for; use another cache folder")
+    model, prior, history = _trained(u, train_x, test_x)
     hist = {k: np.array([r[k] for r in history])
             for k in ("train_bpd", "test_bpd", "seconds", "images_per_s")}
     n = u["n_show"]
@@ -263,6 +288,12 @@ def _run(u: Unit) -> Arrays:
                 **{EARLIER_SECONDS: earlier})
 
 
+def _stages(u: Unit) -> Arrays:
+    model, prior, _ = _trained(u, *_load(u))
+    return dict(stages=generation_stages(model, prior, u["n_images"], u["temperature"],
+                                         seed=u["seed"]))
+
+
 def _speed(u: Unit) -> Arrays:
     cfg, msds = u["config"], _config("msds")
     torch.set_num_threads(u["threads"])
@@ -276,7 +307,8 @@ def _speed(u: Unit) -> Arrays:
 
 def compute(u: Unit) -> Arrays:
     """One unit's arrays (see the module docstring)."""
-    return {"structure": _structure, "run": _run, "speed": _speed}[u["kind"]](u)
+    return {"structure": _structure, "run": _run, "stages": _stages,
+            "speed": _speed}[u["kind"]](u)
 
 
 def _structure_dataset(a: Arrays) -> xr.Dataset:
@@ -327,6 +359,13 @@ def to_dataset(u: Unit, a: Arrays) -> xr.Dataset:
         return _structure_dataset(a)
     if u["kind"] == "run":
         return _run_dataset(u, a)
+    if u["kind"] == "stages":
+        st = a["stages"]
+        return xr.Dataset({"stages": (("stage", "stage_image", "channel", "row", "col"), st)},
+                          coords={"stage": np.arange(st.shape[0]),
+                                  "stage_image": np.arange(st.shape[1]),
+                                  "channel": ["R", "G", "B"][:st.shape[2]],
+                                  "row": np.arange(st.shape[3]), "col": np.arange(st.shape[4])})
     return xr.Dataset({"images_per_s_timed": (("timed",), a["images_per_s"]),
                        "flop_per_s_timed": (("timed",), a["flop_per_s"]),
                        "matmul_flop_per_s": a["matmul_flop_per_s"]},
@@ -357,6 +396,8 @@ _ATTRS = {
     "position": ("", "pixel of the latent whose field is measured"),
     "traversal": ("", "decoded test image with the latent at (pixel, pixel) set to value"),
     "fid": ("", "FID of n_fid samples against n_fid test images (NaN: weights unavailable)"),
+    "stages": ("", "samples during generation: prior sample (stage 0), then after each level "
+                   "from the top down, uint8 RGB"),
     "images_per_s_timed": ("1/s", "training images per second (timing: depends on the load)"),
     "flop_per_s_timed": ("FLOP/s", "FLOP/s of the linear layers in that step (timing)"),
     "matmul_flop_per_s": ("FLOP/s", "1024 x 1024 float32 matrix product (timing)"),
@@ -457,6 +498,18 @@ def plot_samples(ds: xr.Dataset, axes: list[Axes]) -> None:
         ax.imshow(_grid(images.values, side), interpolation="nearest")
         ax.set_title(name)
         ax.axis("off")
+
+
+def plot_stages(ds: xr.Dataset, axes: np.ndarray) -> None:
+    """Samples as they propagate through the levels during generation: one row per image,
+    one column per stage (the prior sample, then after each level from the top down)."""
+    n_levels = ds.sizes["stage"] - 1
+    titles = ["prior sample z"] + [f"after level {n_levels - k}" for k in range(1, n_levels + 1)]
+    for row, i in zip(axes, ds["stage_image"].values, strict=True):
+        for ax, k in zip(row, ds["stage"].values, strict=True):
+            ax.imshow(ds["stages"].sel(stage=k, stage_image=i).values.transpose(1, 2, 0),
+                      interpolation="nearest")
+            ax.set(xticks=[], yticks=[], title=titles[k] if i == 0 else "")
 
 
 def plot_receptive_fields(ds: xr.Dataset, axes: list[Axes]) -> None:
