@@ -500,6 +500,20 @@ def plot_samples(ds: xr.Dataset, axes: list[Axes]) -> None:
         ax.axis("off")
 
 
+def stage_changes(ds: xr.Dataset) -> xr.Dataset:
+    """What each level does during generation, from the stored stages: per level (top
+    first) the fraction of pixel values it changes and their mean absolute change in grey
+    levels (0-255), over the stored images and channels."""
+    st = ds["stages"].astype(float)
+    step = abs(st.diff("stage"))  # stage k - stage k-1: the level H - k
+    changed = (step > 0).mean(("stage_image", "channel", "row", "col"))
+    size = (step.sum(("stage_image", "channel", "row", "col"))
+            / (step > 0).sum(("stage_image", "channel", "row", "col")))
+    level = ds.sizes["stage"] - 1 - step["stage"].values
+    out = xr.Dataset({"changed": changed, "change": size})
+    return out.assign_coords(stage=level).rename(stage="gen_level")
+
+
 def plot_stages(ds: xr.Dataset, axes: np.ndarray) -> None:
     """Samples as they propagate through the levels during generation: one row per image,
     one column per stage (the prior sample, then after each level from the top down)."""
