@@ -95,9 +95,16 @@ def test_render_stage_falls_back_to_another_profile_and_says_so(tiny_book, monke
     root = render.stage("full", fallback="quick")
     good = nbformat.read(root / "book" / "good.ipynb", as_version=4)
     bad = nbformat.read(root / "book" / "bad.ipynb", as_version=4)
-    assert good.cells[1].source == "'full'" and len(good.cells) == 2
-    assert bad.cells[2].source == "'quick'" and "small test run (the *quick* profile)" in (
-        bad.cells[1].source)
+    assert good.cells[2].source == "'full'" and len(good.cells) == 3
+    assert bad.cells[3].source == "'quick'" and "small test run (the *quick* profile)" in (
+        bad.cells[2].source)
+    # under every title: how to run the chapter, and its source (staged beside it) to download
+    for nb, name in ((good, "good"), (bad, "bad")):
+        assert f"{{download}}`book/{name}.md <sources/{name}.md>`" in nb.cells[1].source
+        assert f"tools/execute.py --profile quick book/{name}.md" in nb.cells[1].source
+        assert (root / "book" / "sources" / f"{name}.md").read_text() == (
+            tiny_book / "book" / f"{name}.md").read_text()
+    assert not (root / "book" / "good.md").exists()  # the page is the executed notebook
 
 
 def test_full_book_runs_stored_chapters_at_full_and_the_others_at_quick(tiny_book):

@@ -9,7 +9,9 @@ replaced by its executed notebook, then builds it from scratch with warnings as 
 chapters not executed for the profile are taken from the quick profile instead (listed when
 staging): ``make book`` renders the chapters with stored results at ``full`` and the others at
 ``quick``. Every page executed at ``quick`` that has no provenance box of its own (chapters
-with stored studies print one) gets a note at its top saying it is a small test run.
+with stored studies print one) gets a note at its top saying it is a small test run. Every
+chapter gets a note under its title saying how to run it, with a link that downloads its
+source (the MyST notebook ``book/<name>.md``, staged under ``book/sources/``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,18 @@ STATIC = "_static"
 QUICK_NOTE = ("```{warning}\nThis page shows a small test run (the *quick* profile), computed "
               "from scratch when the book was built: its numbers differ from those of a "
               "paper-scale computation, which is not in the results store for this page.\n```\n")
+
+
+def run_note(name: str) -> str:
+    """The note under a chapter's title: how to run it, and its source to download."""
+    file = Path(name).name
+    return ("```{admonition} Run this chapter\n:class: tip\n"
+            f"This page is the notebook {{download}}`{name} <sources/{file}>` (MyST "
+            "Markdown; the link downloads it). In a checkout of rgnotes, `make lab` opens "
+            "every chapter as a notebook in JupyterLab, and "
+            f"`python tools/execute.py --profile quick {name}` runs this one; "
+            "`--profile full` gives the paper-scale numbers (chapters with a results box "
+            "read them from the results store).\n```\n")
 
 
 def stage(profile: str, fallback: str | None = None) -> Path:
@@ -59,14 +73,15 @@ def stage(profile: str, fallback: str | None = None) -> Path:
             missing.append(name)
             continue
         target = root / chapter.relative_to(book.ROOT)
-        target.unlink()
-        if note is None:
-            shutil.copy2(executed, target.with_suffix(".ipynb"))
-        else:
-            nb = nbformat.read(executed, as_version=4)
-            first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
-            nb.cells.insert(first + 1, nbformat.v4.new_markdown_cell(note))
-            nbformat.write(nb, target.with_suffix(".ipynb"))
+        sources = target.parent / "sources"
+        sources.mkdir(exist_ok=True)
+        shutil.move(target, sources / target.name)
+        nb = nbformat.read(executed, as_version=4)
+        first = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown")
+        notes = [run_note(name)] + ([note] if note else [])
+        for text in reversed(notes):
+            nb.cells.insert(first + 1, nbformat.v4.new_markdown_cell(text))
+        nbformat.write(nb, target.with_suffix(".ipynb"))
     if missing:
         raise SystemExit(f"not executed for profile {profile!r}: {', '.join(missing)}; "
                          f"run tools/execute.py first")
