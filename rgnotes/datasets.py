@@ -6,7 +6,8 @@ extra (``pip install 'rgnotes[datasets]'``: MDAnalysis, MDAnalysisTests, scikit-
 - :func:`ca_positions`: the C-alpha positions ``(frames, residues, 3)`` of any trajectory that
   MDAnalysis reads (a topology and a trajectory file), with the residue numbers;
   :func:`adk_files` the paths of the adenylate-kinase (AdK) trajectory shipped by
-  MDAnalysisTests, 98 frames of its closed-to-open transition (DIMS, CHARMM/implicit solvent).
+  MDAnalysisTests, 98 frames of its closed-to-open transition (a dynamic importance sampling
+  run, Beckstein et al. 2009; the last frame lies 0.5 Angstrom RMSD from the open structure).
 - :func:`superpose`: every frame rotated and translated onto a reference by least squares
   (Kabsch); :func:`fluctuations`: each atom's distance from its average position once the
   frames are superposed on their own average structure, the variables ``(frames, atoms)`` of

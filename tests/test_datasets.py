@@ -173,10 +173,18 @@ def test_missing_extra_is_named(monkeypatch, module, call):
         call()
 
 
-def test_adk_files_are_the_shipped_trajectory():
-    pytest.importorskip("MDAnalysisTests")
+def test_adk_files_are_the_closed_to_open_transition():
+    """The shipped trajectory ends at the open structure (adk_open.crd, also shipped) and
+    starts far from it; 214 C-alpha atoms in 98 frames."""
+    files = pytest.importorskip("MDAnalysisTests.datafiles")
     psf, dcd = datasets.adk_files()
     assert psf.endswith("adk.psf") and dcd.endswith("adk_dims.dcd")
+    positions, resids = datasets.ca_positions(psf, dcd)
+    assert positions.shape == (98, 214, 3) and resids.tolist() == list(range(1, 215))
+    open_structure = datasets.ca_positions(psf, files.CRD)[0][0]
+    fitted = datasets.superpose(positions[[0, -1]], open_structure)
+    rmsd = np.sqrt(np.mean(np.sum((fitted - open_structure) ** 2, axis=2), axis=1))
+    assert rmsd[0] > 5 and rmsd[1] < 1
 
 
 def test_digits():
