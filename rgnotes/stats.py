@@ -119,6 +119,8 @@ def autocorrelation(series: NDArray[np.floating]) -> NDArray[np.float64]:
     n_t = x.shape[1]
     if n_t < 2:
         raise ValueError("need at least two time points for an autocorrelation")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("series has NaN or infinite values: its autocorrelation is undefined")
     x = x - x.mean(axis=1, keepdims=True)
     f = np.fft.rfft(x, n=2 * n_t, axis=1)
     acov = np.fft.irfft(f * np.conj(f), axis=1)[:, :n_t].mean(axis=0)
@@ -136,10 +138,20 @@ def integrated_autocorrelation_time(series: NDArray[np.floating], c: float = 6.0
     the variance of a mean of ``n`` correlated samples is ``2 tau_int`` times that of ``n``
     independent ones.
     """
-    rho = autocorrelation(series)
+    return windowed_integrated_time(autocorrelation(series), c)
+
+
+def windowed_integrated_time(acf: NDArray[np.floating], c: float = 6.0) -> float:
+    """``tau_int(W) = 1/2 + sum_{t=1}^{W} rho(t)`` at Sokal's automatic window, the smallest
+    ``W >= c tau_int(W)`` (the last lag if none is), from an autocorrelation or autocovariance
+    ``acf`` ``(lags,)`` (divided here by its lag-0 value), e.g. one averaged over chains."""
+    acf = np.asarray(acf, dtype=float)
+    if acf.ndim != 1 or acf.size < 2 or not np.all(np.isfinite(acf)) or acf[0] <= 0:
+        raise ValueError(f"acf must be a finite 1-D array of at least 2 lags with a positive "
+                         f"lag-0 value, got shape {acf.shape}")
+    rho = acf / acf[0]
     tau = 0.5 + np.cumsum(rho[1:])
-    window = np.arange(1, rho.size)
-    ok = window >= c * tau
+    ok = np.arange(1, rho.size) >= c * tau
     return float(tau[np.argmax(ok)] if ok.any() else tau[-1])
 
 

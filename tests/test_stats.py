@@ -131,3 +131,33 @@ def test_a_reproducible_result_refuses_a_seed_of_none():
     X = np.random.default_rng(0).standard_normal((40, 4))
     with pytest.raises(ValueError, match="seed must be an integer .* not None"):
         surrogate_summaries(X, 2, seed=None)
+
+
+def test_windowed_integrated_time_against_the_window_rule_by_hand():
+    from rgnotes.stats import windowed_integrated_time
+
+    def by_hand(rho, c):
+        for W in range(1, len(rho)):  # the first window that is at least c tau(W) long
+            tau = 0.5 + sum(rho[1:W + 1])
+            if W >= c * tau:
+                return tau
+        return 0.5 + sum(rho[1:])
+
+    for phi in (0.0, 0.5, 0.9):
+        rho = phi ** np.arange(400.0)
+        tau = windowed_integrated_time(3.0 * rho)  # an autocovariance: scale drops out
+        assert tau == pytest.approx(by_hand(rho, 6.0), rel=1e-12)
+        # the window cuts a tail of phi^W: close to the AR(1) value (1 + phi) / (2 (1 - phi))
+        assert tau == pytest.approx((1 + phi) / (2 * (1 - phi)), rel=0.01)
+    assert windowed_integrated_time(np.ones(5), c=6.0) == 4.5  # no window fits: all lags
+    for bad in (np.ones((2, 3)), np.ones(1), np.array([0.0, 1.0]), np.array([1.0, np.nan])):
+        with pytest.raises(ValueError, match="acf must be"):
+            windowed_integrated_time(bad)
+
+
+def test_a_series_with_nan_is_refused_by_name():
+    from rgnotes.stats import autocorrelation, integrated_autocorrelation_time
+
+    for call in (autocorrelation, integrated_autocorrelation_time):
+        with pytest.raises(ValueError, match="series has NaN"):
+            call(np.array([1.0, np.nan, 2.0, 3.0]))
