@@ -7,12 +7,11 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable
-from typing import TypeVar
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-T = TypeVar("T")
 #: Seconds a loop runs before its bar appears with ``progress=None`` (on a terminal).
 PROGRESS_DELAY_S = 3.0
 
@@ -43,8 +42,8 @@ def validate_progress(progress: object) -> bool | None:
     return None if progress is None else bool(progress)
 
 
-def progress_bar(iterable: Iterable[T], total: int, progress: bool | None, desc: str
-                 ) -> Iterable[T]:
+def progress_bar(iterable: Iterable[Any], total: int, progress: bool | None, desc: str
+                 ) -> Iterable[Any]:
     """``iterable`` (``total`` items) behind a tqdm bar labelled ``desc``: shown at once for
     ``progress=True``, never for ``False``, and for ``None`` only when standard error is a
     terminal and the loop is still running after :data:`PROGRESS_DELAY_S` seconds (so that
@@ -58,7 +57,7 @@ def progress_bar(iterable: Iterable[T], total: int, progress: bool | None, desc:
                 delay=0.0 if progress else PROGRESS_DELAY_S)
 
 
-def best_seconds(f: Callable[[], T], repeats: int = 1) -> tuple[T, float]:
+def best_seconds(f: Callable[[], Any], repeats: int = 1) -> tuple[Any, float]:
     """``f()``'s result (of the last call) and the least wall-clock seconds of ``repeats``
     calls: with ``repeats=1`` the time of one call; with more, the least is the time least
     disturbed by other work on the machine."""
