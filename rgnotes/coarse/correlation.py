@@ -1,4 +1,10 @@
-"""Validated standardisation and correlation matrices of data ``X`` of shape ``(m, d)``."""
+"""Validated standardisation and correlation matrices of data ``X`` of shape ``(m, d)``.
+
+:func:`validate_samples`, :func:`validate_data`, :func:`standardize_validated` and
+:func:`correlation_of_standardized` are written for the array API
+(:mod:`rgnotes.coarse.backend`): numpy arrays give numpy arrays, torch tensors give float64
+tensors on their device. Everything else here is numpy.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +14,16 @@ import warnings
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from rgnotes.coarse.backend import (
+    fill_diagonal,
+    is_numpy,
+    namespace,
+    on_device,
+    power_of_two_exponent,
+    times_power_of_two,
+    to_numpy,
+)
 
 
 class RankDeficientWarning(UserWarning):
@@ -19,20 +35,27 @@ def _columns(idx: NDArray[np.intp], limit: int = 10) -> str:
     return shown + (f", ... ({idx.size} in all)" if idx.size > limit else "")
 
 
-def _real_matrix(X: ArrayLike, name: str, min_samples: int, min_variables: int
-                 ) -> NDArray[np.float64]:
+def _real_matrix(X: ArrayLike, name: str, min_samples: int, min_variables: int,
+                 array_api: bool = False) -> NDArray[np.float64]:
     """``X`` as a 2-D float64 array of at least the given size (booleans as 0/1); NaN and
-    infinities are let through."""
-    X = np.asarray(X)
+    infinities are let through. With ``array_api`` a torch tensor stays a tensor on its
+    device; otherwise everything becomes numpy."""
+    X = on_device(X, None) if array_api else np.asarray(X)
+    xp = namespace(X)
     if X.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (samples, variables), got shape {X.shape}")
+        raise ValueError(f"{name} must be a 2-D array (samples, variables), got shape "
+                         f"{tuple(X.shape)}")
     if X.shape[0] < min_samples or X.shape[1] < min_variables:
         raise ValueError(f"{name} must have at least {min_samples} sample(s) (rows) and "
-                         f"{min_variables} variable(s) (columns), got shape {X.shape}")
-    if X.dtype != bool and (not np.issubdtype(X.dtype, np.number)
-                            or np.issubdtype(X.dtype, np.complexfloating)):
+                         f"{min_variables} variable(s) (columns), got shape {tuple(X.shape)}")
+    if is_numpy(xp):
+        real = X.dtype == bool or (np.issubdtype(X.dtype, np.number)
+                                   and not np.issubdtype(X.dtype, np.complexfloating))
+    else:
+        real = xp.isdtype(X.dtype, ("bool", "integral", "real floating"))
+    if not real:
         raise TypeError(f"{name} must hold real numbers, got dtype {X.dtype}")
-    return X.astype(np.float64, copy=False)
+    return xp.astype(X, xp.float64, copy=False)
 
 
 def usable_columns(X: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
@@ -60,28 +83,32 @@ def usable_columns(X: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.intp]]
 
 
 def validate_samples(X: ArrayLike, name: str = "X", min_samples: int = 1,
-                     min_variables: int = 1) -> NDArray[np.float64]:
+                     min_variables: int = 1, *, array_api: bool = False
+                     ) -> NDArray[np.float64]:
     """Check samples ``(m, d)``: a 2-D array of real numbers (booleans count as 0/1), every
     entry finite, at least ``min_samples`` rows and ``min_variables`` columns. Returns it as
-    float64; names the offending columns."""
-    X = _real_matrix(X, name, min_samples, min_variables)
-    bad = np.flatnonzero(~np.all(np.isfinite(X), axis=0))
+    float64, numpy unless ``array_api`` (then a torch tensor stays a tensor on its device);
+    names the offending columns."""
+    X = _real_matrix(X, name, min_samples, min_variables, array_api)
+    xp = namespace(X)
+    bad = np.flatnonzero(~to_numpy(xp.all(xp.isfinite(X), axis=0)))
     if bad.size:
         raise ValueError(f"{name} has NaN or infinite values in columns {_columns(bad)}")
     return X
 
 
-def validate_data(X: ArrayLike) -> NDArray[np.float64]:
+def validate_data(X: ArrayLike, *, array_api: bool = False) -> NDArray[np.float64]:
     """Check data ``(m, d)`` for pairing: :func:`validate_samples`, at least 2 variables and 2
-    samples, no constant column. Returns it as float64. Warns
-    (:class:`RankDeficientWarning`) when ``m < d``."""
-    X = validate_samples(X, min_samples=0, min_variables=0)
+    samples, no constant column. Returns it as float64 (numpy, or with ``array_api`` a torch
+    tensor on its device). Warns (:class:`RankDeficientWarning`) when ``m < d``."""
+    X = validate_samples(X, min_samples=0, min_variables=0, array_api=array_api)
+    xp = namespace(X)
     m, d = X.shape
     if d < 2:
         raise ValueError(f"X must have at least 2 variables (columns) to pair, got {d}")
     if m < 2:
         raise ValueError(f"X must have at least 2 samples (rows), got {m}")
-    const = np.flatnonzero(np.ptp(X, axis=0) == 0)
+    const = np.flatnonzero(to_numpy(xp.max(X, axis=0) == xp.min(X, axis=0)))
     if const.size:
         raise ValueError(f"X has zero-variance (constant) columns {_columns(const)}; "
                          f"remove them before coarse-graining")
@@ -168,14 +195,17 @@ def standardize(X: ArrayLike) -> NDArray[np.float64]:
 
 
 def standardize_validated(X: NDArray[np.float64]) -> NDArray[np.float64]:
-    """:func:`standardize` of data already validated. Each column is first brought to
-    magnitude about 1 by a power of two (exact: no rounding), so that neither the mean nor
-    the squares overflow or underflow at any scale a float64 holds (a column times ``1e200``
-    or ``1e-170`` gives the same result)."""
-    _, exponent = np.frexp(np.max(np.abs(X), axis=0))
-    A = np.ldexp(X, -exponent)
-    Z = A - A.mean(axis=0)
-    return Z / np.sqrt(np.mean(Z**2, axis=0))
+    """:func:`standardize` of data already validated (numpy or torch, float64). Each column
+    is first brought to magnitude about 1 by a power of two (exact: no rounding), so that
+    neither the mean nor the squares overflow or underflow at any scale a float64 holds (a
+    column times ``1e200`` or ``1e-170`` gives the same result). Besides ``X`` it holds
+    two ``(m, d)`` arrays at a time (the result and its squares)."""
+    xp = namespace(X)
+    exponent = power_of_two_exponent(xp, xp.max(xp.abs(X), axis=0))
+    Z = times_power_of_two(xp, X, -exponent)
+    Z -= xp.mean(Z, axis=0)
+    Z /= xp.sqrt(xp.mean(Z**2, axis=0))
+    return Z
 
 
 def correlation_matrix(X: ArrayLike) -> NDArray[np.float64]:
@@ -184,9 +214,12 @@ def correlation_matrix(X: ArrayLike) -> NDArray[np.float64]:
 
 
 def correlation_of_standardized(Z: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The correlation matrix of already standardized columns ``Z`` ``(m, d)``: ``Z^T Z / m``,
-    exactly symmetric with an exact unit diagonal."""
-    M = Z.T @ Z / Z.shape[0]
-    M = (M + M.T) / 2
-    np.fill_diagonal(M, 1.0)
-    return M
+    """The correlation matrix of already standardized columns ``Z`` ``(m, d)`` (numpy or
+    torch): ``Z^T Z / m``, exactly symmetric with an exact unit diagonal. Holds two
+    ``(d, d)`` arrays at a time."""
+    M = Z.T @ Z
+    M /= Z.shape[0]
+    S = M + M.T
+    del M
+    S /= 2
+    return fill_diagonal(S, 1.0)

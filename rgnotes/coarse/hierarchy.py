@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from rgnotes import cache
 from rgnotes.coarse import information_rule
+from rgnotes.coarse.backend import on_device, to_numpy
 from rgnotes.coarse.correlation import (
     correlation_of_standardized,
     standardize_validated,
@@ -45,6 +46,7 @@ from rgnotes.coarse.pairing import (
     pairing_options,
     projection_error_from_correlation,
     unit_interval,
+    with_device,
     with_estimator,
 )
 
@@ -166,12 +168,14 @@ def _level_one_up(M: NDArray[np.float64], labels: NDArray[np.intp],
 
 def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None = None,
                  seed: int | np.random.Generator | None = None, block: int = 64,
-                 cache_result: bool = False, progress: bool | None = None, **options: Any
-                 ) -> Hierarchy:
+                 cache_result: bool = False, progress: bool | None = None,
+                 device: str | None = None, **options: Any) -> Hierarchy:
     """Coarse-grain the columns of ``X`` ``(m, d)`` level after level.
 
     Args:
-        X: data, samples along axis 0 (validated: finite, no constant column, ``d >= 2``).
+        X: data, samples along axis 0 (validated: finite, no constant column, ``d >= 2``):
+            a numpy array, an array-like or a torch tensor. The hierarchy holds numpy
+            arrays in every case (its ``data`` copied to the host).
         method: pairing method (see :mod:`rgnotes.coarse.pairing`).
         levels: number of pairing steps; default: until one variable remains.
         seed: for ``method="random"`` (each level gets its own stream): an integer or a
@@ -185,6 +189,11 @@ def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None 
         progress: a tqdm bar of the local search of ``method="greedy"`` on each level;
             default ``None``: on levels of ``rgnotes.coarse.pairing.PROGRESS_MIN_D`` or more
             variables.
+        device: where the correlation matrix and every level's pairing by
+            ``"stepwise"`` or ``"correlation"`` are computed, as for
+            :func:`rgnotes.coarse.pairing.pair`: ``None`` (default) where ``X`` is,
+            ``"cpu"`` or ``"cuda[:N]"`` with torch there. The levels' correlation matrices
+            are kept on the host.
         options: of ``method="information"`` only (``beta``, ``estimator``, ...;
             :mod:`rgnotes.coarse.information_rule`); an error with any other method. Without
             ``estimator`` it is chosen from ``X`` for all levels
@@ -196,29 +205,32 @@ def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None 
             describe, as for every method, the sums of the *standardized* variables (the same
             for variables of equal variance).
     """
-    opts = pairing_options(method, seed, block, progress, **options)
-    X = validate_data(X)
+    opts = with_device(pairing_options(method, seed, block, progress, device, **options), X)
+    X = validate_data(on_device(X, opts.device), array_api=True)
     Z = standardize_validated(X)
+    M = to_numpy(correlation_of_standardized(Z))
+    X, Z = to_numpy(X), to_numpy(Z)
     if opts.method == "information" and opts.information["estimator"] is None:
         depth = levels if _is_count(levels) and levels >= 1 else int(np.ceil(np.log2(X.shape[1])))
         opts = with_estimator(opts, X, depth)
     estimator = opts.information.get("estimator", "gaussian")
     raw = {"gaussian": None, "plugin": X, "binned": Z}[estimator]
-    return _build(correlation_of_standardized(Z), opts, levels, Z, cache_result, raw)
+    return _build(M, opts, levels, Z, cache_result, raw)
 
 
 def coarse_grain_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
                              levels: int | None = None,
                              seed: int | np.random.Generator | None = None, block: int = 64,
                              cache_result: bool = False, progress: bool | None = None,
-                             **options: Any) -> Hierarchy:
+                             device: str | None = None, **options: Any) -> Hierarchy:
     """:func:`coarse_grain` from a correlation or covariance matrix ``(d, d)`` (e.g. an exact
-    covariance, normalised here; validated by
+    covariance, normalised here; validated on the host by
     :func:`rgnotes.coarse.correlation.validate_correlation`); ``method="information"`` only
-    with ``estimator="gaussian"``."""
-    opts = needs_data(pairing_options(method, seed, block, progress, **options),
-                      "coarse_grain(X, ...)")
-    C = validate_correlation(M, covariance=True)
+    with ``estimator="gaussian"``. ``device`` as for :func:`coarse_grain` (a torch tensor
+    ``M`` is paired on its device)."""
+    opts = needs_data(with_device(pairing_options(method, seed, block, progress, device,
+                                                  **options), M), "coarse_grain(X, ...)")
+    C = validate_correlation(to_numpy(M), covariance=True)
     sd = np.sqrt(np.diag(C))
     M = C / np.outer(sd, sd)
     np.fill_diagonal(M, 1.0)

@@ -30,6 +30,18 @@ Methods (``pair(X, method=...)``):
   binned for continuous ones, so that dependence without correlation is seen; Gaussian from
   a correlation matrix (:func:`pair_from_correlation`) or with ``estimator="gaussian"``.
 
+Where it computes (``device``, :mod:`rgnotes.coarse.backend`): the correlation matrix and
+the rules ``"stepwise"`` and ``"correlation"`` are written for the array API and run where
+the data are (numpy arrays with numpy, torch tensors with torch on their device) or on the
+torch device given (``"cpu"``, ``"cuda"``); on numpy they give exactly the pairs of the former
+numpy-only code. The default rule's global-greedy start and local search (SciPy LAPACK
+calls, sorting and ``numpy.unique`` over candidate moves), ``"random"``, ``"exhaustive"`` and
+``"information"`` stay numpy: they run on the host from the correlation matrix computed on
+the device. Pairs are numpy arrays in every case. Across backends the pairs agree wherever
+rounding does not decide them; ties that exist only through rounding (fewer samples than
+variables, equal correlations computed with different summation orders) may be decided
+differently by another BLAS.
+
 Options are checked once, at the public boundary (:func:`pairing_options`, which also serves
 :func:`rgnotes.coarse.hierarchy.coarse_grain`): an unknown name, or an option of the
 information rule given to another method, is an error naming it. Correlation matrices are
@@ -63,6 +75,13 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.linalg import cho_factor, cho_solve, lapack, solve_triangular
 
 from rgnotes.coarse import information_rule as rule
+from rgnotes.coarse.backend import (
+    device_of,
+    namespace,
+    on_device,
+    to_numpy,
+    validate_device,
+)
 from rgnotes.coarse.correlation import (
     correlation_of_standardized,
     standardize,
@@ -77,6 +96,9 @@ from rgnotes.stats import validate_seed
 
 #: The pairing rules (the ``method`` of :func:`pair`), the default first.
 METHODS = ("greedy", "stepwise", "correlation", "random", "exhaustive", "information")
+#: The rules that run wholly where the data are (numpy, or torch on the CPU or a GPU); the
+#: others run in numpy on the host, from a correlation matrix computed where the data are.
+ARRAY_API_METHODS = ("stepwise", "correlation")
 DEFAULT_METHOD = "greedy"
 #: Largest number of variables for ``method="exhaustive"`` (14 variables: 135,135 pairings).
 EXHAUSTIVE_MAX_D = 14
@@ -167,6 +189,9 @@ class PairingOptions:
             ``None`` (shown for ``d >= PROGRESS_MIN_D``).
         information: the complete options of ``method="information"``
             (:func:`rgnotes.coarse.information_rule.validate_options`); empty otherwise.
+        device: where the correlation matrix and the rules of :data:`ARRAY_API_METHODS` are
+            computed: ``None`` (numpy) or a torch device, ``"cpu"`` or ``"cuda[:N]"``
+            (:func:`rgnotes.coarse.backend.validate_device`).
     """
 
     method: str
@@ -174,11 +199,12 @@ class PairingOptions:
     block: int
     information: dict[str, Any]
     progress: bool | None = None
+    device: str | None = None
 
 
 def pairing_options(method: str = DEFAULT_METHOD, seed: int | np.random.Generator | None = None,
-                    block: int = 64, progress: bool | None = None, **options: Any
-                    ) -> PairingOptions:
+                    block: int = 64, progress: bool | None = None, device: str | None = None,
+                    **options: Any) -> PairingOptions:
     """Check the options of :func:`pair` and return them as :class:`PairingOptions`.
 
     ``options`` are those of ``method="information"`` (``beta``, ``estimator``,
@@ -195,6 +221,7 @@ def pairing_options(method: str = DEFAULT_METHOD, seed: int | np.random.Generato
         raise ValueError(f"block must be a positive integer, got {block!r}")
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise TypeError(f"progress must be True, False or None, got {progress!r}")
+    device = validate_device(device)
     if method == "information":
         info = rule.validate_options(**options)
     elif options:
@@ -207,15 +234,32 @@ def pairing_options(method: str = DEFAULT_METHOD, seed: int | np.random.Generato
     else:
         info = {}
     return PairingOptions(method=method, seed=seed, block=int(block), information=info,
-                          progress=None if progress is None else bool(progress))
+                          progress=None if progress is None else bool(progress),
+                          device=device)
+
+
+def with_device(opts: PairingOptions, X: Any) -> PairingOptions:
+    """``opts`` with the device of a torch tensor ``X`` when no device was given, so that
+    the computation stays where the data are (numpy arrays: ``None``)."""
+    if opts.device is not None:
+        return opts
+    return replace(opts, device=device_of(X))
 
 
 def pair(X: ArrayLike, method: str = DEFAULT_METHOD,
          seed: int | np.random.Generator | None = None, block: int = 64,
-         progress: bool | None = None, **options: Any) -> NDArray[np.intp]:
-    """One coarse-graining step's pairing of the columns of ``X`` ``(m, d)``.
+         progress: bool | None = None, device: str | None = None, **options: Any
+         ) -> NDArray[np.intp]:
+    """One coarse-graining step's pairing of the columns of ``X`` ``(m, d)``: a numpy
+    array, an array-like, or a torch tensor (on the CPU or a GPU).
 
-    Returns ``(ceil(d/2), 2)`` ints (see the module docstring). ``seed`` (an integer or a
+    Returns ``(ceil(d/2), 2)`` numpy ints (see the module docstring). ``device``: where the
+    correlation matrix (float64) and the rules ``"stepwise"`` and ``"correlation"`` are
+    computed (:mod:`rgnotes.coarse.backend`): ``None`` (default) where ``X`` is, numpy for
+    a numpy array, torch on the tensor's device for a tensor; ``"cpu"`` or ``"cuda[:N]"``
+    with torch there. The other rules then run in numpy on the host from that correlation
+    matrix (``"information"`` with a data estimator from ``X`` copied to the host).
+    ``seed`` (an integer or a
     ``numpy.random.Generator``) is used by ``"random"``; ``block`` is the number of delayed
     updates folded at once (speed only). ``progress`` shows a tqdm bar of the local search of
     ``"greedy"`` (default ``None``: for ``d >= PROGRESS_MIN_D``). ``options`` (``beta``,
@@ -225,25 +269,30 @@ def pair(X: ArrayLike, method: str = DEFAULT_METHOD,
     (:func:`rgnotes.coarse.information_rule.information_terms`) and an error with any other
     method (:func:`pairing_options`).
     """
-    opts = pairing_options(method, seed, block, progress, **options)
-    X = validate_data(X)  # finite, no constant column
-    opts = with_estimator(opts, X)
-    if opts.method == "information" and opts.information["estimator"] != "gaussian":
-        return rule.pairs_from_options(X, None, opts.information)
+    opts = with_device(pairing_options(method, seed, block, progress, device, **options), X)
+    X = validate_data(on_device(X, opts.device), array_api=True)  # finite, no constant column
+    if opts.method == "information":
+        X = to_numpy(X)
+        opts = with_estimator(opts, X)
+        if opts.information["estimator"] != "gaussian":
+            return rule.pairs_from_options(X, None, opts.information)
     return pair_validated(correlation_of_standardized(standardize_validated(X)), opts)
 
 
 def pair_from_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
                           seed: int | np.random.Generator | None = None, block: int = 64,
-                          progress: bool | None = None, **options: Any) -> NDArray[np.intp]:
+                          progress: bool | None = None, device: str | None = None,
+                          **options: Any) -> NDArray[np.intp]:
     """:func:`pair` from a ``(d, d)`` correlation matrix (how the levels above the first are
-    paired, without touching the data again), validated by
+    paired, without touching the data again), validated on the host by
     :func:`rgnotes.coarse.correlation.validate_correlation` (a covariance is refused).
+    ``device`` as for :func:`pair` (a torch tensor ``M`` is paired on its device).
     ``method="information"`` works from a correlation matrix only with
     ``estimator="gaussian"``."""
-    opts = needs_data(pairing_options(method, seed, block, progress, **options),
+    opts = needs_data(with_device(pairing_options(method, seed, block, progress, device,
+                                                  **options), M),
                       "pair(X, ...) or coarse_grain(X, ...)")
-    return pair_validated(validate_correlation(M), opts)
+    return pair_validated(validate_correlation(to_numpy(M)), opts)
 
 
 def with_estimator(opts: PairingOptions, X: NDArray[np.float64], levels: int = 1
@@ -271,15 +320,17 @@ def needs_data(opts: PairingOptions, instead: str) -> PairingOptions:
 
 
 def pair_validated(M: NDArray[np.float64], opts: PairingOptions) -> NDArray[np.intp]:
-    """The pairing of a validated correlation matrix ``M`` ``(d, d)`` with validated options:
-    the common inside of :func:`pair`, :func:`pair_from_correlation` and the hierarchy."""
+    """The pairing of a validated correlation matrix ``M`` ``(d, d)`` (numpy or torch) with
+    validated options: the common inside of :func:`pair`, :func:`pair_from_correlation` and
+    the hierarchy. The rules of :data:`ARRAY_API_METHODS` run on ``opts.device`` (``M`` is
+    moved there), the others in numpy."""
     method, block = opts.method, opts.block
+    if method in ARRAY_API_METHODS:
+        M = on_device(M, opts.device)
+        return _stepwise(M, block) if method == "stepwise" else _max_correlation(M)
+    M = to_numpy(M)
     if method == "information":
         return rule.pairs_from_options(None, M, opts.information)
-    if method == "stepwise":
-        return _stepwise(M, block)
-    if method == "correlation":
-        return _max_correlation(M)
     if method == "greedy":
         starts = [_global_greedy(M, block), _max_correlation(M), _stepwise(M, block)]
         return _refine(M, starts, progress=opts.progress)
@@ -289,20 +340,28 @@ def pair_validated(M: NDArray[np.float64], opts: PairingOptions) -> NDArray[np.i
 
 
 def _stepwise(M, block):
+    """The stepwise rule on ``M`` (numpy or torch, where it is): per step one row of ``B``
+    and ``G`` rebuilt from the delayed updates, the gains of all active variables, and one
+    number copied to the host (the partner chosen)."""
+    xp = namespace(M)
     d = M.shape[0]
     res = Residuals(M, block)
     unpaired = np.ones(d, dtype=bool)
+    left = d
     pairs = []
     for i in range(d):
         if not unpaired[i]:
             continue
         unpaired[i] = False
-        candidates = np.flatnonzero(unpaired)
-        if candidates.size == 0:  # odd d: the last variable is carried
+        left -= 1
+        if left == 0:  # odd d: the last variable is carried
             pairs.append((i, i))
             break
-        j = int(candidates[best_candidate(res.gains(i, candidates))])
+        gains = xp.where(res.free, res.gains(i), -xp.inf)  # the unpaired variables ...
+        gains[int(res.pos[i])] = -xp.inf  # ... but i
+        j = int(res.active[best_candidate(gains)])
         unpaired[j] = False
+        left -= 1
         res.add(i, j)
         pairs.append((i, j))
     return np.array(pairs, dtype=np.intp)
