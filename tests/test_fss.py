@@ -37,10 +37,17 @@ def test_crossing_of_known_curves():
     assert crossing(x, x, 4.5 - x, degree=1) == pytest.approx(2.25)
     # cubics whose difference is (x - 2.31) (x - 1) (x - 3): one root inside the range
     a = (x - 2.31) * (x - 1) * (x - 3) + np.sin(x)
-    assert crossing(x, a, np.sin(x)) == pytest.approx(2.31, abs=1e-9)
+    assert crossing(x, a, np.sin(x), degree=3, points=None) == pytest.approx(2.31, abs=1e-9)
     # roots 2.1 and 2.4, slopes 2 (0.3)(0.9) = 0.54 and 2 (0.3)(0.6) = 0.36: the steeper one
     a = 2 * (x - 2.1) * (x - 2.4) * (x - 3)
-    assert crossing(x, a, 0 * x) == pytest.approx(2.1)
+    assert crossing(x, a, 0 * x, degree=3, points=None) == pytest.approx(2.1)
+    # steep sigmoids crossing at 2.27, the 4 samples nearest it symmetric about it: a
+    # quadratic through them of the odd difference has its root exactly there, a cubic
+    # through all 11 samples (not symmetric about 2.27) does not
+    x = np.linspace(2.2, 2.4, 11)
+    a, b = np.tanh(40 * (x - 2.27)), 0.5 * np.tanh(15 * (x - 2.27))
+    assert crossing(x, a, b) == pytest.approx(2.27, abs=1e-12)
+    assert abs(crossing(x, a, b, degree=3, points=None) - 2.27) > 1e-3
     # parallel curves never cross; a nan value gives nan
     assert np.isnan(crossing(x, x, x + 1))
     assert np.isnan(crossing(x, np.where(x > 2.3, np.nan, x), 4.5 - x))
@@ -50,7 +57,10 @@ def test_crossing_of_known_curves():
     ((np.arange(5.0), np.arange(5.0), np.arange(4.0)), {}, "1-D of one length"),
     ((np.arange(5.0), np.arange(5.0), np.arange(5.0)), {"degree": 0}, "positive integer"),
     ((np.arange(5.0), np.arange(5.0), np.arange(5.0)), {"degree": True}, "positive integer"),
-    ((np.arange(3.0), np.arange(3.0), np.arange(3.0)), {}, "needs more than 3 points"),
+    ((np.arange(3.0), np.arange(3.0), np.arange(3.0)), {"points": 3, "degree": 3},
+     "needs more than 3"),
+    ((np.arange(3.0), np.arange(3.0), np.arange(3.0)), {}, "points = 4 is more than the 3"),
+    ((np.arange(5.0), np.arange(5.0), np.arange(5.0)), {"points": 0}, "points must be a"),
     ((np.array([0.0, 2, 1, 3, 4]), np.arange(5.0), np.arange(5.0)), {}, "ascending"),
 ])
 def test_crossing_bad_input(args, kwargs, match):

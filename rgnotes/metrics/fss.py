@@ -27,26 +27,47 @@ def binder_cumulant(y: ArrayLike, axis: int = 0) -> NDArray[np.float64]:
     return 1.0 - np.mean(y**4, axis=axis) / (3.0 * m2**2)
 
 
-def crossing(x: ArrayLike, a: ArrayLike, b: ArrayLike, degree: int = 3) -> float:
-    """Where the curves ``a(x)`` and ``b(x)`` (sampled at the same ``x``, ascending) cross:
-    the root inside ``[x_0, x_-1]`` of the difference of their least-squares polynomials of
-    ``degree``; ``nan`` when there is none. With several roots, the one where the difference
-    changes sign most steeply."""
+def crossing(x: ArrayLike, a: ArrayLike, b: ArrayLike, degree: int = 2,
+             points: int | None = 4) -> float:
+    """Where the curves ``a(x)`` and ``b(x)`` (sampled at the same ``x``, ascending) cross.
+
+    The crossing is first bracketed where ``a - b`` changes sign between neighbouring
+    samples (the first such place); then a least-squares polynomial of ``degree`` is fitted
+    to ``a - b`` at the ``points`` samples nearest the straight-line crossing there
+    (``None``: at all samples), and its root inside those samples' range is returned. With
+    several roots, the one where the difference changes sign most steeply. ``nan`` when the
+    curves do not cross (or a value is ``nan``).
+
+    A local fit matters for steep, sigmoidal curves (a Binder cumulant of a large lattice
+    across ``T_c``): a low-order polynomial through all samples bends the crossing away.
+    """
     x, a, b = (np.asarray(v, dtype=float) for v in (x, a, b))
     if x.ndim != 1 or a.shape != x.shape or b.shape != x.shape:
         raise ValueError(f"x, a and b must be 1-D of one length, got {x.shape}, {a.shape}, "
                          f"{b.shape}")
-    if isinstance(degree, bool) or not isinstance(degree, (int, np.integer)) or degree < 1:
-        raise ValueError(f"degree must be a positive integer, got {degree!r}")
-    if x.size <= degree:
-        raise ValueError(f"a polynomial of degree {degree} needs more than {x.size} points")
+    for name, value in (("degree", degree), ("points", points)):
+        if value is not None and (isinstance(value, bool)
+                                  or not isinstance(value, (int, np.integer)) or value < 1):
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    used = x.size if points is None else points
+    if used > x.size:
+        raise ValueError(f"points = {points} is more than the {x.size} samples")
+    if used <= degree:
+        raise ValueError(f"a polynomial of degree {degree} needs more than {used} points")
     if not (np.all(np.isfinite(x)) and np.all(np.diff(x) > 0)):
         raise ValueError("x must be finite and strictly ascending")
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return float("nan")
-    centre, scale = x.mean(), np.ptp(x) / 2
-    t = (x - centre) / scale
-    diff = np.polynomial.Polynomial.fit(t, a - b, degree, domain=[-1, 1])
+    d = a - b
+    change = np.flatnonzero(np.sign(d[:-1]) * np.sign(d[1:]) <= 0)
+    if change.size == 0:
+        return float("nan")
+    j = change[0]
+    x0 = x[j] if d[j] == d[j + 1] else x[j] + (x[j + 1] - x[j]) * d[j] / (d[j] - d[j + 1])
+    near = np.sort(np.argsort(np.abs(x - x0), kind="stable")[:used])
+    xs, ds = x[near], d[near]
+    centre, scale = xs.mean(), np.ptp(xs) / 2
+    diff = np.polynomial.Polynomial.fit((xs - centre) / scale, ds, degree, domain=[-1, 1])
     roots = diff.roots()
     roots = roots[np.isreal(roots)].real
     roots = roots[(roots >= -1) & (roots <= 1)]

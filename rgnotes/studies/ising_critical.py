@@ -54,8 +54,10 @@ OBSERVABLES = ("m", "abs_m", "m2")
 Z_PUBLISHED, Z_PUBLISHED_ERR = 2.1665, 0.0012
 #: Lags (sweeps) at which the autocorrelation of m is kept.
 ACF_LAGS = np.unique(np.round(np.geomspace(1, 2**20, 81)).astype(np.int64))
-#: Degree of the polynomials through U(T) whose crossing is located.
-CROSSING_DEGREE = 3
+#: The crossing of U(T) of two lattices: a quadratic through the 4 temperatures nearest it;
+#: the wider fit (a cubic through 6) measures how much the choice moves it.
+CROSSING_FIT = (2, 4)
+WIDER_FIT = (3, 6)
 #: Levels of the autocorrelation whose first passage times are measured: 1/e (the time of
 #: :func:`rgnotes.metrics.dynamics.cluster_dynamics`) and 0.8 (the short-time decay).
 THRESHOLDS = (float(np.exp(-1)), 0.8)
@@ -300,6 +302,11 @@ _ATTRS = {
                    "temperature nearest T_c (nan beyond L^2 sites)"),
     "T_cross": ("J/k_B", "temperature where U(T) of lattices L and 2L cross"),
     "T_cross_err": ("J/k_B", "bootstrap standard deviation of T_cross"),
+    "T_cross_missing": ("", "bootstrap replicates without a crossing"),
+    "T_cross_wider": ("J/k_B", "T_cross from a cubic through the 6 nearest temperatures"),
+    "T_extrap": ("J/k_B", "2 T_cross(2L) - T_cross(L) of the last two pairs: T_c if the "
+                          "crossing shifts as 1/L"),
+    "T_extrap_err": ("J/k_B", "bootstrap standard deviation of T_extrap"),
     "U_cross": ("", "U of the lattice L at T_cross"),
     "tau": ("sweeps", "integrated autocorrelation time of Metropolis dynamics at T_c"),
     "tau_boot": ("sweeps", "tau of bootstrap resamples of the chains"),
@@ -318,17 +325,29 @@ _ATTRS = {
 }
 
 
-def _crossings(p: Params, U: xr.DataArray, T: np.ndarray) -> np.ndarray:
-    """``(pair, source, n, ...)`` crossing temperatures of ``U`` ``(L, T, source, n, ...)``."""
+def _crossings(p: Params, U: xr.DataArray, T: np.ndarray,
+               fit: tuple[int, int] = CROSSING_FIT) -> np.ndarray:
+    """``(pair, source, n, ...)`` crossing temperatures of ``U`` ``(L, T, source, n, ...)``
+    with a polynomial of ``fit = (degree, points)``."""
     pairs = [(L, 2 * L) for L in p.sizes if 2 * L in p.sizes]
+    fit = (fit[0], min(fit[1], T.size))  # a short scan: all its temperatures
     out = []
     for L, L2 in pairs:
         a = np.moveaxis(U.sel(L=L).values, 0, -1)
         b = np.moveaxis(U.sel(L=L2).values, 0, -1)
-        flat = [crossing(T, x, y, CROSSING_DEGREE) for x, y in
+        flat = [crossing(T, x, y, *fit) for x, y in
                 zip(a.reshape(-1, T.size), b.reshape(-1, T.size), strict=True)]
         out.append(np.reshape(flat, a.shape[:-1]))
     return np.array(out)
+
+
+def _spread(x: np.ndarray) -> np.ndarray:
+    """Standard deviation over the last axis of the finite values; nan with fewer than 2."""
+    ok = np.isfinite(x)
+    n = ok.sum(axis=-1)
+    mean = np.where(ok, x, 0).sum(axis=-1) / np.maximum(n, 1)
+    var = np.where(ok, (x - mean[..., None]) ** 2, 0).sum(axis=-1) / np.maximum(n - 1, 1)
+    return np.where(n >= 2, np.sqrt(var), np.nan)
 
 
 def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
@@ -337,6 +356,12 @@ def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
     pairs = [L for L in p.sizes if 2 * L in p.sizes]
     cross = _crossings(p, ds["U"], T)
     cross_boot = _crossings(p, ds["U_boot"], T)
+    wider = _crossings(p, ds["U"], T, WIDER_FIT)
+    # shift ~ 1/L: T(L) = T_c + a / L, so T_c = 2 T(2L) - T(L) from the last two pairs
+    extra = [np.full(cross.shape[1:], np.nan), np.full(cross_boot.shape[1:], np.nan)]
+    if len(cross) >= 2:
+        extra = [2 * c[-1] - c[-2] for c in (cross, cross_boot)]
+    extra[1] = _spread(extra[1])
     U_at = np.array([[[np.interp(cross[i, s, j], T, ds["U"].sel(L=L).values[:, s, j])
                        for j in range(ds.sizes["n"])] for s in range(len(SOURCES))]
                      for i, L in enumerate(pairs)])
@@ -349,8 +374,11 @@ def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
     z_pair = np.diff(np.log(tau), axis=0) / np.diff(logL)[:, None]
     ds = ds.assign(
         T_cross=(("pair", "source", "n"), cross),
-        T_cross_err=(("pair", "source", "n"), np.nanstd(cross_boot, axis=-1, ddof=1)),
+        T_cross_err=(("pair", "source", "n"), _spread(cross_boot)),
         T_cross_missing=(("pair", "source", "n"), np.isnan(cross_boot).sum(axis=-1)),
+        T_cross_wider=(("pair", "source", "n"), wider),
+        T_extrap=(("source", "n"), extra[0]),
+        T_extrap_err=(("source", "n"), extra[1]),
         U_cross=(("pair", "source", "n"), U_at),
         z=(("observable",), z), z_err=(("observable",), z_boot.std(axis=1, ddof=1)),
         z_pair=(("L_pair", "observable"), z_pair),
