@@ -198,7 +198,7 @@ def test_receptive_field_equals_jacobian_columns():
     for zi in z:
         # full Jacobian by reverse mode: (1, 3, 8, 8) outputs x (3, 8, 8) inputs
         jac = torch.autograd.functional.jacobian(
-            lambda v: flow.inverse(v.reshape(1, 3, 8, 8)), zi)
+            lambda v: flow.inverse(v.reshape(1, 3, 8, 8))[0], zi)
         expected += jac[0, :, :, :, :, pos[0], pos[1]].abs().sum(dim=(0, 3)).numpy() / 2
     assert np.allclose(heat, expected, atol=1e-12)
 

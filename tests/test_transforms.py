@@ -76,15 +76,7 @@ def test_forward_logdet_agrees_with_autograd(cls):
     assert torch.allclose(ld_forward, _autograd_logdet(module, x), atol=1e-10)
 
 
-# RGFlow.inverse returns the data alone unless return_logdet=True, until its last caller
-# that expects a tensor (rgnotes/studies/rgflow.py, _log_det_check) takes [0]
-PENDING = {model.RGFlow}
-
-
-@pytest.mark.parametrize("cls", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, raises=ValueError,
-                                            reason="inverse returns x alone"))
-    if c in PENDING else c for c in CASES], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", list(CASES), ids=lambda c: c.__name__)
 def test_inverse_undoes_forward_with_the_opposite_logdet(cls):
     module, x = CASES[cls]()
     module = _randomised(module, seed=1)

@@ -115,7 +115,8 @@ def patch_labels(image_size: int, h: int, shifted: bool, kernel: int = 4) -> tor
 
 class RGFlow(nn.Module):
     """RG-Flow: ``forward(x) -> (z, logdet)`` maps data to latents of the same shape
-    ``(B, C, L, L)`` with ``log|det dz/dx|`` per image ``(B,)``; ``inverse(z) -> x``.
+    ``(B, C, L, L)`` with ``log|det dz/dx|`` per image ``(B,)``; ``inverse(z) -> (x,
+    log|det dx/dz|)``.
 
     ``layers_per_level[h]`` RealNVP layers in each of the two bijectors of level ``h``;
     s/t-nets are residual MLPs of width ``hidden`` with ``res_blocks`` blocks.
@@ -162,9 +163,9 @@ class RGFlow(nn.Module):
             ldj = ldj + l_.reshape(x.shape[0], -1).sum(dim=1)
         return x, ldj
 
-    def inverse(self, z: torch.Tensor, return_logdet: bool = False):
-        """Latents ``z`` (B, C, L, L) -> data ``x``; with ``return_logdet`` also
-        ``log|det dx/dz|`` (B,)."""
+    def inverse(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Latents ``z`` (B, C, L, L) -> data ``x`` (B, C, L, L) and ``log|det dx/dz|`` (B,),
+        the same contract as :meth:`forward` and every transform of the package."""
         self._check(z, "z")
         ldj = z.new_zeros(z.shape[0])
         for i in reversed(range(len(self.sublayers))):
@@ -172,7 +173,7 @@ class RGFlow(nn.Module):
             p, l_ = self.sublayers[i].inverse(to_patches(z, h, bool(shifted), self.kernel))
             z = from_patches(p, z, h, bool(shifted), self.kernel)
             ldj = ldj + l_.reshape(z.shape[0], -1).sum(dim=1)
-        return (z, ldj) if return_logdet else z
+        return z, ldj
 
 
 def build(config: dict[str, Any], checkpointing: bool = False) -> RGFlow:

@@ -41,7 +41,7 @@ def receptive_field(model: RGFlow, prior, position: tuple[int, int], n_samples: 
         for a in range(chans):
             tangent = torch.zeros_like(z)
             tangent[:, a, r, c] = 1.0
-            _, column = torch.func.jvp(model.inverse, (z,), (tangent,))
+            _, column = torch.func.jvp(lambda v: model.inverse(v)[0], (z,), (tangent,))
             heat += column.abs().sum(dim=1).mean(dim=0).double().cpu()
     model.train(was_training)
     return heat.numpy()
@@ -101,7 +101,7 @@ def traverse(model: RGFlow, z: torch.Tensor, position: tuple[int, int],
     was_training = model.training
     model.eval()
     with torch.no_grad():
-        images = to_uint8(from_logit(model.inverse(batch)))
+        images = to_uint8(from_logit(model.inverse(batch)[0]))
     model.train(was_training)
     return images.cpu().numpy()
 

@@ -327,7 +327,7 @@ def sample_images(model, prior, n: int, temperature=1.0, seed: int = 0,
                      next(core.parameters()).dtype, device)
     core.eval()
     with torch.no_grad():
-        u = from_logit(core.inverse(z))
+        u = from_logit(core.inverse(z)[0])
     return to_uint8(u).cpu().numpy()
 
 

@@ -172,7 +172,7 @@ def _log_det_check(u: Unit) -> dict[str, np.ndarray]:
                     generator=torch.Generator().manual_seed(u["seed"]))
     with torch.no_grad():
         z, ldj = tiny(x)
-        roundtrip = float((tiny.inverse(z) - x).abs().max())
+        roundtrip = float((tiny.inverse(z)[0] - x).abs().max())
     auto = [float(torch.linalg.slogdet(torch.autograd.functional.jacobian(
         lambda v: tiny(v.reshape(1, chans, size, size))[0], xi).reshape(n, n))[1]) for xi in x]
     return dict(ldj_flow=ldj.numpy(), ldj_autograd=np.array(auto), roundtrip=roundtrip)
