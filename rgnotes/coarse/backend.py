@@ -78,12 +78,11 @@ def device_of(X: Any) -> str | None:
 
 
 def on_device(X: Any, device: str | None) -> Any:
-    """``X`` on ``device`` (validated): unchanged for ``None`` (array-likes that are not
-    arrays, such as lists, become numpy arrays), else a torch tensor there."""
+    """``X`` on ``device`` (validated): for ``None`` a torch tensor unchanged and anything
+    else through ``numpy.asarray`` (lists, data frames, masked arrays and other subclasses
+    become plain numpy arrays), else a torch tensor there."""
     if device is None:
-        if is_torch_array(X) or isinstance(X, np.ndarray):
-            return X
-        return np.asarray(X)
+        return X if is_torch_array(X) else np.asarray(X)
     import torch
 
     if is_torch_array(X):

@@ -1,0 +1,68 @@
+"""Time and memory of the correlation matrix and one level of a linear pairing rule at one
+``d`` on the CPU, for ``/usr/bin/time -v`` (whose maximum resident set size is the peak).
+
+    /usr/bin/time -v python benchmarks/memory_pairing.py --d 16384 [--method stepwise]
+        [--device cpu]
+
+Data: ``m = 2 d`` float64 samples of a shuffled periodic ``L1 x L2`` Gaussian field
+(:func:`rgnotes.simulators.gaussian.sample_field`, mass 0.3), made in numpy. Steps, all in
+float64: validation and standardization (the data, the standardized copy and, for a moment,
+its squares: three ``(m, d)`` arrays), ``Z^T Z / m`` made exactly symmetric (two ``(d, d)``),
+the standardized copy dropped, then one level of the rule (``"stepwise"``: the correlation
+matrix, ``G = M @ M`` and, in a fold, a new ``B`` or ``G`` and up to two ``(d, d)``
+products). ``--device cpu`` runs the same code on torch tensors (after the data are made).
+Prints one line per step and a summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.device_pairing import lattice  # noqa: E402
+from rgnotes.coarse.backend import on_device  # noqa: E402
+from rgnotes.coarse.correlation import (  # noqa: E402
+    correlation_of_standardized,
+    standardize_validated,
+    validate_data,
+)
+from rgnotes.coarse.pairing import pair_validated, pairing_options  # noqa: E402
+from rgnotes.simulators.gaussian import sample_field  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--d", type=int, required=True)
+    parser.add_argument("--method", default="stepwise", choices=["stepwise", "correlation"])
+    parser.add_argument("--device", default=None)
+    args = parser.parse_args()
+    d = args.d
+    L1, L2 = lattice(d)
+    t0 = time.perf_counter()
+    X = sample_field((L1, L2), 0.3, 2 * d, 0, use_cache=False)
+    X = X[:, np.random.default_rng(1000).permutation(d)]
+    X = on_device(X, args.device)
+    times = {"data": time.perf_counter() - t0}
+    print(f"d = {d}, m = {2 * d}, float64, device {args.device or 'numpy'}", flush=True)
+    t0 = time.perf_counter()
+    Z = standardize_validated(validate_data(X, array_api=True))
+    del X
+    M = correlation_of_standardized(Z)
+    del Z
+    times["correlation"] = time.perf_counter() - t0
+    print(f"correlation: {times['correlation']:.1f} s", flush=True)
+    t0 = time.perf_counter()
+    pairs = pair_validated(M, pairing_options(args.method, device=args.device))
+    times[args.method] = time.perf_counter() - t0
+    print(f"{args.method}: {times[args.method]:.1f} s, {len(pairs)} pairs", flush=True)
+    print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in times.items()))
+
+
+if __name__ == "__main__":
+    main()
