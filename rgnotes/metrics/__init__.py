@@ -19,7 +19,10 @@
   modes, as modes are removed;
 - ``time_shuffle_surrogate`` / ``phase_randomised_surrogate`` / ``block_bootstrap`` /
   ``exponent_bootstrap`` / ``subsampled_exponents``: null models, error bars, and the
-  exponent against the number of variables.
+  exponent against the number of variables;
+- ``prg_measures`` / ``null_measures`` / ``measures_table`` / ``plot_mean_variance``: all the
+  measures of one data set in one call (``PRGMeasures``), the same for surrogates of a null
+  model, the two side by side, and the mean-variance curves of both.
 """
 
 from rgnotes.metrics.activity import (
@@ -63,6 +66,13 @@ from rgnotes.metrics.nulls import (
     time_shuffle_surrogate,
 )
 from rgnotes.metrics.phop import phop, window_frames
+from rgnotes.metrics.prg import (
+    PRGMeasures,
+    measures_table,
+    null_measures,
+    plot_mean_variance,
+    prg_measures,
+)
 from rgnotes.metrics.spectra import (
     ClusterSpectra,
     cluster_spectra,
@@ -84,5 +94,6 @@ __all__ = [
     "collapse_exponent", "marchenko_pastur_ranked", "ClusterDynamics", "cluster_dynamics",
     "dynamic_exponent", "MomentumCoarseGraining", "momentum_space", "block_bootstrap",
     "exponent_bootstrap", "phase_randomised_surrogate", "subsampled_exponents",
-    "time_shuffle_surrogate",
+    "time_shuffle_surrogate", "PRGMeasures", "measures_table", "null_measures",
+    "plot_mean_variance", "prg_measures",
 ]
