@@ -304,6 +304,8 @@ _ATTRS = {
     "T_cross_err": ("J/k_B", "bootstrap standard deviation of T_cross"),
     "T_cross_missing": ("", "bootstrap replicates without a crossing"),
     "T_cross_wider": ("J/k_B", "T_cross from a cubic through the 6 nearest temperatures"),
+    "T_cross_total_err": ("J/k_B", "bootstrap error and the change of the wider fit, added "
+                                   "in quadrature"),
     "T_extrap": ("J/k_B", "2 T_cross(2L) - T_cross(L) of the last two pairs: T_c if the "
                           "crossing shifts as 1/L"),
     "T_extrap_err": ("J/k_B", "bootstrap standard deviation of T_extrap"),
@@ -315,6 +317,7 @@ _ATTRS = {
     "z": ("", "dynamic exponent of tau ~ L^z over the dynamic sizes"),
     "z_err": ("", "bootstrap standard deviation of z"),
     "z_pair": ("", "local exponent log(tau(2L)/tau(L))/log 2 of consecutive sizes"),
+    "z_pair_err": ("", "bootstrap standard deviation of z_pair"),
     "tau_c": ("sweeps", "time at which the autocorrelation of the cluster sums falls to the "
                         "threshold (nan: slower than a quarter of the chains)"),
     "acf_c": ("", "autocorrelation of the standardised cluster sums, mean over clusters "
@@ -372,16 +375,20 @@ def finish(p: Params, ds: xr.Dataset) -> xr.Dataset:
     z_boot = np.array([[power_law_fit(np.exp(logL), boot[:, o, r])[0]
                         for r in range(boot.shape[2])] for o in range(tau.shape[1])])
     z_pair = np.diff(np.log(tau), axis=0) / np.diff(logL)[:, None]
+    z_pair_boot = np.diff(np.log(boot), axis=0) / np.diff(logL)[:, None, None]
     ds = ds.assign(
         T_cross=(("pair", "source", "n"), cross),
         T_cross_err=(("pair", "source", "n"), _spread(cross_boot)),
         T_cross_missing=(("pair", "source", "n"), np.isnan(cross_boot).sum(axis=-1)),
         T_cross_wider=(("pair", "source", "n"), wider),
+        T_cross_total_err=(("pair", "source", "n"),
+                           np.hypot(_spread(cross_boot), wider - cross)),
         T_extrap=(("source", "n"), extra[0]),
         T_extrap_err=(("source", "n"), extra[1]),
         U_cross=(("pair", "source", "n"), U_at),
         z=(("observable",), z), z_err=(("observable",), z_boot.std(axis=1, ddof=1)),
         z_pair=(("L_pair", "observable"), z_pair),
+        z_pair_err=(("L_pair", "observable"), z_pair_boot.std(axis=-1, ddof=1)),
     ).assign_coords(pair=pairs, L_pair=ds["L_dyn"].values[:-1])
     describe(ds, _ATTRS)
     ds["T"].attrs.update(units="J/k_B", long_name="temperature")
