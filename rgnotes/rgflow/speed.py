@@ -11,12 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 
 from rgnotes.rgflow.model import build, compile_layers, flow_macs
 from rgnotes.rgflow.priors import make_prior
-from rgnotes.rgflow.train import PRECISIONS, adamw, log_prob, seeded_generator
+from rgnotes.rgflow.train import (
+    CLIP,
+    LR,
+    PRECISIONS,
+    WEIGHT_DECAY,
+    adamw,
+    optimisation_step,
+    seeded_generator,
+)
 from rgnotes.stats import best_seconds
 
 
@@ -94,12 +101,15 @@ def matmul_floor(config: dict[str, Any], batch: int = 8, repeats: int = 5, devic
 
 def training_step(config: dict[str, Any], batch: int = 8, device="cpu",
                   checkpointing: bool = False, compile: bool = False, seed: int = 0,
-                  precision: str = "fp32"):
-    """A function that does one AdamW training step (lr 1e-3, weight decay 5e-5, gradient
-    clipping at norm 1) of a freshly built model on a fixed batch of random uint8 images.
-    ``compile``: :func:`~rgnotes.rgflow.model.compile_layers` first (the first call then
-    compiles).  ``precision="bf16"``: the forward pass under bfloat16 autocast, as
-    :func:`~rgnotes.rgflow.train.train` does it (float32 weights)."""
+                  precision: str = "fp32", lr: float = LR, weight_decay: float = WEIGHT_DECAY,
+                  clip: float = CLIP):
+    """A function that does one :func:`~rgnotes.rgflow.train.optimisation_step` of
+    :func:`~rgnotes.rgflow.train.train` (AdamW with ``lr`` and ``weight_decay``, gradient
+    norm clipped to ``clip``; by default those of ``train``) on a freshly built model and a
+    fixed batch of random uint8 images, without the host-side check of the loss, as in
+    ``train(epoch_sync=True)``.  ``compile``: :func:`~rgnotes.rgflow.model.compile_layers`
+    first (the first call then compiles).  ``precision="bf16"``: the forward pass under
+    bfloat16 autocast (float32 weights)."""
     if precision not in PRECISIONS:
         raise ValueError(f"precision must be one of {PRECISIONS}, got {precision!r}")
     device = torch.device(device)
@@ -108,19 +118,14 @@ def training_step(config: dict[str, Any], batch: int = 8, device="cpu",
     if compile:
         compile_layers(model)
     prior = make_prior("gaussian")
-    opt = adamw(model, 1e-3, 5e-5)
+    opt = adamw(model, lr, weight_decay)
     shape = (batch, config["channels"], config["image_size"], config["image_size"])
     x = torch.randint(0, 256, shape, generator=seeded_generator(seed))
     x = x.to(torch.uint8).to(device)
-    n_dims = int(np.prod(shape[1:]))
 
     def step() -> None:
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=precision == "bf16"):
-            loss = -log_prob(model, prior, x).mean() / n_dims
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
+        optimisation_step(model, prior, opt, x, clip, bf16=precision == "bf16",
+                          check_finite=False)
 
     return step
 

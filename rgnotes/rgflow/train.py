@@ -68,6 +68,9 @@ PRECISIONS = ("fp32", "bf16")
 LR_SCALES = {"none": 0.0, "sqrt": 0.5, "linear": 1.0}
 #: The batch size a scaled ``lr`` is given for (the batch of the CPU runs).
 LR_BATCH = 64
+#: Default optimiser settings of :func:`train`: AdamW learning rate, decoupled weight decay
+#: and the bound on the gradient norm.
+LR, WEIGHT_DECAY, CLIP = 1e-3, 5e-5, 1.0
 
 
 def seeded_generator(*key: int, device: str | torch.device = "cpu") -> torch.Generator:
@@ -259,6 +262,32 @@ def adamw(model, lr: float, weight_decay: float) -> torch.optim.AdamW:
     return torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, fused=True)
 
 
+def optimisation_step(net: torch.nn.Module, prior, optimizer: torch.optim.Optimizer,
+                      x_uint8: torch.Tensor, clip: float, *, bf16: bool = False,
+                      generator: torch.Generator | None = None,
+                      check_finite: bool = True) -> torch.Tensor:
+    """One optimiser step of :func:`train` on the uint8 batch ``x_uint8`` ``(B, C, L, L)``.
+
+    The loss is the negative log-likelihood :func:`log_prob` in nats per dimension, averaged
+    over the batch (dequantisation noise from ``generator``, torch's global one if None),
+    computed under bfloat16 autocast if ``bf16``; then the gradients are zeroed, the loss
+    back-propagated, the gradient norm over ``net.parameters()`` clipped to ``clip`` and
+    ``optimizer`` stepped.  Returns the loss, detached (a 0-dim tensor on the batch's device).
+    ``check_finite`` reads the loss on the host before the backward pass and raises
+    FloatingPointError if it is not finite, leaving the weights untouched; without it there
+    is no host-device synchronisation in the step.
+    """
+    with torch.autocast(x_uint8.device.type, dtype=torch.bfloat16, enabled=bf16):
+        loss = -log_prob(net, prior, x_uint8, generator).mean() / math.prod(x_uint8.shape[1:])
+    if check_finite and not torch.isfinite(loss):
+        raise FloatingPointError(f"non-finite loss {float(loss.detach())}")
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(net.parameters(), clip)
+    optimizer.step()
+    return loss.detach()
+
+
 def _dist() -> tuple[int, int]:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1:
@@ -352,7 +381,7 @@ def _write_json(path: Path, obj: Any) -> None:
 
 def train(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any],
           out: str | os.PathLike[str], *, epochs: int = 1, batch_size: int = 64,
-          lr: float = 1e-3, weight_decay: float = 5e-5, clip: float = 1.0,
+          lr: float = LR, weight_decay: float = WEIGHT_DECAY, clip: float = CLIP,
           prior: str = "gaussian", seed: int = 0, device: str = "cpu",
           resume: bool = False, checkpointing: bool = False, compile: bool = False,
           n_samples: int = 16, sample_temperature=1.0, progress: bool = True,
@@ -465,7 +494,6 @@ class _Run:
     device_data: bool
     epoch_sync: bool
     progress: bool
-    n_dims: int
     n_used: int
     steps: int
 
@@ -541,7 +569,7 @@ def _setup(train_data: np.ndarray, test_data: np.ndarray, config: dict[str, Any]
         batch_size=batch_size, clip=clip, seed=seed, base_lr=base_lr,
         warmup_steps=warmup_steps, scheduled=lr_scale != "none" or warmup_steps > 0,
         bf16=precision == "bf16", tf32=tf32, device_data=device_data, epoch_sync=epoch_sync,
-        progress=progress, n_dims=int(np.prod(train_data.shape[1:])), n_used=n_used,
+        progress=progress, n_used=n_used,
         steps=math.ceil(len(range(rank, n_used, world)) / batch_size))
 
 
@@ -573,20 +601,18 @@ def _train_epoch(run: _Run, epoch: int) -> tuple[float, int, float]:
             else:
                 idx = np.sort(mine[step * batch_size:(step + 1) * batch_size])
                 x = torch.from_numpy(run.train_data[idx]).to(device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=run.bf16):
-                loss = -log_prob(run.net, run.prior, x, noise).mean() / run.n_dims
-            if run.epoch_sync:
-                loss_sum += loss.detach().double() * len(idx)
-            elif not torch.isfinite(loss):
+            try:
+                loss = optimisation_step(run.net, run.prior, run.optimizer, x, run.clip,
+                                         bf16=run.bf16, generator=noise,
+                                         check_finite=not run.epoch_sync)
+            except FloatingPointError as exc:
                 raise FloatingPointError(
-                    f"non-finite loss {float(loss.detach())} at epoch {epoch + 1}, "
-                    f"step {step + 1} of {steps}; last good checkpoint: {run.last_good}")
-            run.optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.clip)
-            run.optimizer.step()
-            if not run.epoch_sync:
-                bpd = float(loss.detach()) / math.log(2) + 8
+                    f"{exc} at epoch {epoch + 1}, step {step + 1} of {steps}; last good "
+                    f"checkpoint: {run.last_good}") from None
+            if run.epoch_sync:
+                loss_sum += loss.double() * len(idx)
+            else:
+                bpd = float(loss) / math.log(2) + 8
                 total += bpd * len(idx)
                 bar.set_postfix(bpd=f"{bpd:.3f}")
     _sync(device)
