@@ -12,7 +12,7 @@ import torch
 from rgnotes.__main__ import main
 from rgnotes.rgflow import priors as priors_module
 from rgnotes.rgflow import train as train_module
-from rgnotes.rgflow.model import build
+from rgnotes.rgflow.model import build, randomise_scales
 from rgnotes.rgflow.preprocess import dequantize, to_logit
 from rgnotes.rgflow.priors import make_prior
 from rgnotes.rgflow.train import CHECKPOINT, evaluate, load_checkpoint, load_run, train
@@ -104,13 +104,7 @@ def test_options_that_leave_the_arithmetic_alone_change_no_bit_on_a_cpu(tmp_path
 def _flow(config, seed, scale_std):
     """A flow away from the identity: output scales drawn with std ``scale_std``."""
     torch.manual_seed(seed)
-    model = build(config)
-    gen = torch.Generator().manual_seed(seed + 100)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith(".scale"):
-                p.normal_(0.0, scale_std, generator=gen)
-    return model
+    return randomise_scales(build(config), scale_std, torch.Generator().manual_seed(seed + 100))
 
 
 def _loss_and_grad(model, x, bf16):

@@ -13,7 +13,7 @@ import torch
 
 from rgnotes.__main__ import main
 from rgnotes.rgflow import priors as priors_module
-from rgnotes.rgflow.model import build
+from rgnotes.rgflow.model import build, randomise_scales
 from rgnotes.rgflow.preprocess import from_logit, to_uint8
 from rgnotes.rgflow.priors import Gaussian
 from rgnotes.rgflow.receptive import (
@@ -28,6 +28,7 @@ from rgnotes.rgflow.train import (
     evaluate,
     load_checkpoint,
     load_run,
+    optimisation_step,
     train,
 )
 
@@ -179,14 +180,25 @@ def test_nan_loss_names_step_and_checkpoint(tmp_path, monkeypatch):
     assert load_checkpoint(tmp_path / CHECKPOINT)["epoch"] == 1
 
 
+def test_a_non_finite_step_raises_before_touching_the_weights(monkeypatch):
+    flow = build(SMALL)
+    opt = torch.optim.AdamW(flow.parameters(), lr=0.1)
+    before = [p.detach().clone() for p in flow.parameters()]
+    monkeypatch.setattr(priors_module.Gaussian, "log_prob",
+                        lambda self, z: torch.full(z.shape[:1], float("inf")))
+    with pytest.raises(FloatingPointError, match="non-finite loss -inf"):
+        optimisation_step(flow, Gaussian(), opt, torch.from_numpy(data(2)), 1.0)
+    assert all(torch.equal(p, b) for p, b in zip(flow.parameters(), before, strict=True))
+    assert all(p.grad is None for p in flow.parameters())
+    # unchecked, the same step does go through: the check is what stops it
+    optimisation_step(flow, Gaussian(), opt, torch.from_numpy(data(2)), 1.0,
+                      check_finite=False)
+    assert not all(torch.equal(p, b) for p, b in zip(flow.parameters(), before, strict=True))
+
+
 def random_flow(seed=0, config=SMALL):
     torch.manual_seed(seed)
-    flow = build(config).double()
-    with torch.no_grad():
-        for name, p in flow.named_parameters():
-            if name.endswith(".scale"):
-                p.normal_(0.0, 0.5)
-    return flow
+    return randomise_scales(build(config).double(), 0.5)
 
 
 def test_receptive_field_equals_jacobian_columns():
@@ -445,12 +457,9 @@ def test_generation_stages_end_in_the_sample_and_start_from_the_prior():
     from rgnotes.rgflow.train import sample_images
 
     torch.manual_seed(0)
-    model = build(dict(image_size=8, channels=1, kernel=4, layers_per_level=(1, 1),
-                       res_blocks=1, hidden=8)).double()
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if name.endswith(".scale"):
-                p.normal_(0.0, 0.5)
+    model = randomise_scales(build(dict(image_size=8, channels=1, kernel=4,
+                                        layers_per_level=(1, 1), res_blocks=1,
+                                        hidden=8)).double(), 0.5)
     prior = make_prior("laplace")
     stages = generation_stages(model, prior, 5, 0.8, seed=3)
     assert stages.shape == (3, 5, 1, 8, 8) and stages.dtype == np.uint8

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import torch
@@ -32,7 +32,18 @@ from rgnotes.generative.training import minimise
 
 
 class AffineCoupling(nn.Module):
-    """One affine coupling layer with a fixed binary ``mask`` of shape ``(d,)``."""
+    """One affine coupling layer with a fixed binary ``mask`` of shape ``(d,)``.
+
+    One plain MLP (``Linear``-SiLU-``Linear``-SiLU-``Linear``, last layer zero so that the
+    layer starts as the identity) gives both ``s`` and ``t``; the log-scale is soft-clamped
+    to ``scale_clamp * tanh(s / scale_clamp)``.  One call is one half-step: the masked
+    coordinates pass unchanged.  This is the textbook coupling for low-dimensional points
+    ``(n, d)``; :class:`rgnotes.rgflow.layers.RNVP`, the layer of RG-Flow, differs on
+    purpose: it follows the original RG-Flow code (its parameter counts and initialisation),
+    with two half-steps per layer on a checkerboard of each ``m x m`` patch, separate
+    weight-normalised residual s- and t-nets with Swish, and ``s = tanh(scale * net)`` with a
+    learned per-feature ``scale``.
+    """
 
     def __init__(self, mask: torch.Tensor, hidden: int = 64, scale_clamp: float = 2.0):
         super().__init__()
@@ -92,7 +103,14 @@ class ComposedFlow(nn.Module):
 
 
 class RealNVP(ComposedFlow):
-    """``n_layers`` affine couplings in ``dim`` dimensions, masks alternating between layers."""
+    """``n_layers`` affine couplings in ``dim`` dimensions with a standard normal prior.
+
+    The mask of layer ``i`` keeps the odd coordinates for even ``i`` and the even ones for
+    odd ``i``, so two successive layers transform every coordinate once.  For points
+    ``(n, dim)``; RG-Flow's :class:`rgnotes.rgflow.layers.Bijector` (a sequence of
+    :class:`rgnotes.rgflow.layers.RNVP` on image patches) shares :class:`ComposedFlow` with it
+    but not the coupling layer (see :class:`AffineCoupling`).
+    """
 
     def __init__(self, dim: int = 2, n_layers: int = 6, hidden: int = 64):
         if dim < 2:
@@ -114,16 +132,23 @@ class RealNVP(ComposedFlow):
         return self.inverse(torch.randn(n, self.dim, generator=generator))[0]
 
 
-def jacobian_logdet(flow: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """``log|det J|`` of ``x -> flow(x)[0]`` from autograd's full Jacobian, one point at a time.
+def jacobian_logdet(transform: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]],
+                    x: torch.Tensor) -> torch.Tensor:
+    """``log|det J|`` of ``x -> transform(x)[0]`` from autograd's full Jacobian, one sample at
+    a time.
 
-    Independent of the triangular structure: the reference for the layers' own sum of
-    log-scales. ``x`` is ``(n, d)``; returns ``(n,)``.
+    ``transform`` is any map with the contract of this module (a flow, a layer, or its bound
+    ``inverse``); ``x`` is a batch ``(n, ...)`` of any per-sample shape (points ``(n, d)``,
+    images ``(n, C, L, L)``) whose ``D`` numbers the map sends to ``D`` numbers. Each sample's
+    Jacobian is the ``(D, D)`` matrix of the flattened output against the flattened input.
+    Independent of any triangular structure: the reference for the layers' own sums of
+    log-scales. Returns ``(n,)``; cost ``D`` backward passes and one ``D x D`` determinant per
+    sample.
     """
     out = []
     for xi in x:
-        jac = torch.autograd.functional.jacobian(lambda v: flow(v[None])[0][0], xi)
-        out.append(torch.linalg.slogdet(jac)[1])
+        jac = torch.autograd.functional.jacobian(lambda v: transform(v[None])[0][0], xi)
+        out.append(torch.linalg.slogdet(jac.reshape(xi.numel(), xi.numel()))[1])
     return torch.stack(out)
 
 

@@ -119,6 +119,17 @@ class RNVP(nn.Module):
 
     ``forward`` is the data -> latent direction and returns ``(y, log|det|)`` with the
     log-determinant per row, shape ``(N,)``.
+
+    Why it is not :class:`rgnotes.generative.flows.AffineCoupling` (the textbook coupling on
+    points, one half-step per layer, one plain MLP for ``s`` and ``t``, soft-clamped
+    log-scale): this layer reproduces the original RG-Flow code, whose parameter counts and
+    initialisation it matches: the mask is a checkerboard of each ``m x m`` patch (the same
+    in every channel), one layer makes both half-steps with the same nets, the s- and t-nets
+    are separate weight-normalised residual MLPs with Swish (:class:`CouplingNet`),
+    ``s = tanh(scale * net(x_A))`` with a learned per-feature ``scale`` (so ``|s| < 1``), and
+    the nets can be recomputed in the backward pass (``checkpointing``).  Both follow the
+    transform contract of :mod:`rgnotes.generative.flows`; :class:`Bijector` chains these
+    layers with the same :class:`~rgnotes.generative.flows.ComposedFlow` as ``RealNVP``.
     """
 
     def __init__(self, channels: int, kernel: int, hidden: int = 512, res_blocks: int = 4,

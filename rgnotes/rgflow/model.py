@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from rgnotes.rgflow.layers import RNVP, Bijector
+from rgnotes.rgflow.layers import RNVP, Bijector, CouplingNet
 
 PRESETS: dict[str, dict[str, Any]] = {
     "celeba": dict(image_size=32, channels=3, kernel=4, layers_per_level=(8, 6, 4, 2),
@@ -196,6 +196,31 @@ def compile_layers(model: RGFlow) -> RGFlow:
     for module in model.modules():
         if isinstance(module, RNVP):
             module.compile()
+    return model
+
+
+def randomise_scales(model: nn.Module, std: float,
+                     generator: torch.Generator | None = None) -> nn.Module:
+    """Draw the output scale of every s- and t-net of ``model`` (the ``scale`` of each
+    :class:`~rgnotes.rgflow.layers.CouplingNet`, zero at initialisation, which makes a new
+    flow the identity map) from ``N(0, std^2)``, in place and in the order of
+    ``model.modules()``, with ``generator`` (torch's global generator if None); returns
+    ``model``.  A flow away from the identity, for checks that a log-determinant of 0 or an
+    unchanged image would pass trivially.
+
+    Raises:
+        ValueError: ``std`` not a finite number >= 0, or ``model`` without a coupling net.
+    """
+    if (isinstance(std, bool) or not isinstance(std, (int, float))
+            or not math.isfinite(std) or std < 0):
+        raise ValueError(f"std must be a finite number >= 0, got {std!r}")
+    nets = [m for m in model.modules() if isinstance(m, CouplingNet)]
+    if not nets:
+        raise ValueError(f"model ({type(model).__name__}) has no CouplingNet whose output "
+                         "scales could be drawn")
+    with torch.no_grad():
+        for net in nets:
+            net.scale.normal_(0.0, std, generator=generator)
     return model
 
 

@@ -40,6 +40,7 @@ import xarray as xr
 
 from rgnotes import plotting
 from rgnotes.cache import cache_dir, key
+from rgnotes.generative.flows import jacobian_logdet
 from rgnotes.rgflow import fid as fid_mod
 from rgnotes.rgflow.data import load_dataset
 from rgnotes.rgflow.model import (
@@ -48,6 +49,7 @@ from rgnotes.rgflow.model import (
     latent_level,
     n_parameters,
     patch_labels,
+    randomise_scales,
     to_patches,
 )
 from rgnotes.rgflow.model import preset as model_preset
@@ -161,21 +163,15 @@ def units(p: Params) -> list[Unit]:
 def _log_det_check(u: Unit) -> dict[str, np.ndarray]:
     cfg = u["tiny"]
     size, chans = cfg["image_size"], cfg["channels"]
-    n = size * size * chans
     torch.manual_seed(u["seed"])
-    tiny = build(cfg).double()
-    with torch.no_grad():
-        for name, p in tiny.named_parameters():
-            if name.endswith(".scale"):  # zero at initialisation: the identity map
-                p.normal_(0.0, 0.5)
+    tiny = randomise_scales(build(cfg).double(), 0.5)
     x = torch.randn(3, chans, size, size, dtype=torch.float64,
                     generator=torch.Generator().manual_seed(u["seed"]))
     with torch.no_grad():
         z, ldj = tiny(x)
         roundtrip = float((tiny.inverse(z)[0] - x).abs().max())
-    auto = [float(torch.linalg.slogdet(torch.autograd.functional.jacobian(
-        lambda v: tiny(v.reshape(1, chans, size, size))[0], xi).reshape(n, n))[1]) for xi in x]
-    return dict(ldj_flow=ldj.numpy(), ldj_autograd=np.array(auto), roundtrip=roundtrip)
+    auto = jacobian_logdet(tiny, x).detach().numpy()
+    return dict(ldj_flow=ldj.numpy(), ldj_autograd=auto, roundtrip=roundtrip)
 
 
 def _index_scheme(config: dict) -> dict[str, np.ndarray]:
