@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from rgnotes.generative import diffusion
+from rgnotes.generative import diffusion, toy_data
 from rgnotes.simulators import gaussian
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -63,7 +63,7 @@ def test_posterior_mean_filter_attenuates_fourier_modes_by_wiener_factor():
 # --- the chapter's experiment helpers ----------------------------------------------------
 
 def test_sample_gaussian_has_the_requested_moments():
-    x = diffusion.sample_gaussian(MU.float(), COV.float(), 200_000, seed=0).double()
+    x = toy_data.sample_gaussian(MU.float(), COV.float(), 200_000, seed=0).double()
     assert torch.allclose(x.mean(0), MU, atol=0.01)
     assert torch.allclose(torch.cov(x.T), COV, atol=0.02)
 
@@ -81,7 +81,7 @@ def test_score_error_by_time_is_zero_for_the_exact_score_and_one_for_zero():
 
 
 def test_exact_score_generates_the_data_moments():
-    x = diffusion.sample_gaussian(MU.float(), COV.float(), 20_000, seed=1)
+    x = toy_data.sample_gaussian(MU.float(), COV.float(), 20_000, seed=1)
     scores = {"exact": diffusion.gaussian_score(MU.float(), COV.float())}
     ds = diffusion.generated_moment_errors(scores, x, 20_000, n_steps=200, seed=2)
     assert ds.mean_dev.dims == ("score", "method") and list(ds.method) == ["sde", "ode"]

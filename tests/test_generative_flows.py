@@ -34,6 +34,37 @@ def test_ring_normalised_and_samples_have_its_moments():
     assert np.allclose(np.cov(x.T), (2.0 + 0.09) * np.eye(2), atol=0.05)
 
 
+def test_sample_gaussian_is_the_mean_plus_the_cholesky_factor_times_normals():
+    # cov = [[a, b], [b, c]] = L L^T with L = [[sqrt(a), 0], [b / sqrt(a), sqrt(c - b^2/a)]]
+    a, b, c = 1.5, 0.9, 1.0
+    L = torch.tensor([[a ** 0.5, 0.0], [b / a ** 0.5, (c - b * b / a) ** 0.5]],
+                     dtype=torch.float64)
+    mean = torch.tensor([1.0, -0.5], dtype=torch.float64)
+    cov = torch.tensor([[a, b], [b, c]], dtype=torch.float64)
+    xi = torch.randn(7, 2, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    x = toy_data.sample_gaussian(mean, cov, 7, seed=4)
+    assert x.dtype == torch.float64
+    assert torch.allclose(x, mean + xi @ L.T, atol=1e-14)
+    # a generator is drawn from and advanced: the draws interleave with the caller's
+    gen = torch.Generator().manual_seed(4)
+    first = toy_data.sample_gaussian(mean, cov, 7, gen)
+    second = toy_data.sample_gaussian(mean, cov, 7, gen)
+    assert torch.equal(first, x) and not torch.equal(second, first)
+
+
+@pytest.mark.parametrize("mean, cov, n, match", [
+    (torch.zeros(2), torch.eye(3), 5, "mean must be"),
+    (torch.zeros(2, 1), torch.eye(2), 5, "mean must be"),
+    (torch.zeros(2), torch.tensor([[1.0, 2.0], [2.0, 1.0]]), 5, "positive definite"),
+    (torch.zeros(2), torch.tensor([[1.0, 0.5], [0.4, 1.0]]), 5, "symmetric"),
+    (torch.zeros(2), torch.eye(2), 0, "n must be"),
+    (torch.zeros(2), torch.eye(2), 2.0, "n must be"),
+])
+def test_sample_gaussian_refuses_bad_input(mean, cov, n, match):
+    with pytest.raises(ValueError, match=match):
+        toy_data.sample_gaussian(mean, cov, n)
+
+
 def test_mixture_rejects_bad_weights():
     with pytest.raises(ValueError, match="sum to 1"):
         toy_data.GaussianMixture(np.array([0.5, 0.6]), np.zeros((2, 2)),

@@ -1,6 +1,7 @@
 """Generative models as transport towards a Gaussian, each checked against an exact result.
 
-- ``toy_data``   2D Gaussian mixtures (ring of Gaussians) with exact log-density
+- ``toy_data``   the toy data: Gaussian mixtures (ring of Gaussians) with exact log-density,
+                 samples of a single Gaussian
 - ``flows``      a small RealNVP (affine coupling layers with alternating masks)
 - ``diffusion``  Ornstein-Uhlenbeck noising, denoising score matching, reverse-time sampling
 - ``ebm``        Gaussian energy-based model trained by contrastive (data minus model) gradients

@@ -22,6 +22,7 @@ import xarray as xr
 from numpy.typing import NDArray
 from torch import nn
 
+from rgnotes.generative.toy_data import sample_gaussian
 from rgnotes.generative.training import minimise
 
 ScoreFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -158,13 +159,6 @@ def posterior_mean_filter(cov: NDArray, noise_var: float) -> NDArray[np.float64]
     return np.linalg.solve((cov + noise_var * np.eye(cov.shape[0])).T, cov.T).T
 
 
-def sample_gaussian(mean: torch.Tensor, cov: torch.Tensor, n: int, seed: int = 0) -> torch.Tensor:
-    """``n`` samples ``(n, d)`` of ``N(mean, cov)``: ``mean + xi L^T`` with ``cov = L L^T``."""
-    chol = torch.linalg.cholesky(cov)
-    gen = torch.Generator().manual_seed(seed)
-    return mean + torch.randn(n, mean.numel(), generator=gen) @ chol.T
-
-
 def fit_score(
     x_data: torch.Tensor, hidden: int = 128, steps: int = 3000, seed: int = 0, **train
 ) -> ScoreNet:
@@ -195,7 +189,6 @@ def score_error_by_time(
     :func:`relative_score_error` of each range, ``(len(t_ranges),)``.
     """
     exact = gaussian_score(mean, cov)
-    chol = torch.linalg.cholesky(cov)
     d = mean.numel()
     gen = torch.Generator().manual_seed(seed)
     out = []
@@ -204,7 +197,7 @@ def score_error_by_time(
             raise ValueError(f"each time range needs 0 < lo < hi, got ({lo}, {hi})")
         t = lo + (hi - lo) * torch.rand(n, generator=gen)
         a, s = ou_alpha_sigma(t)
-        x0 = mean + torch.randn(n, d, generator=gen) @ chol.T
+        x0 = sample_gaussian(mean, cov, n, gen)
         x_t = a[:, None] * x0 + s[:, None] * torch.randn(n, d, generator=gen)
         out.append(relative_score_error(score, exact, x_t, t))
     return np.array(out)

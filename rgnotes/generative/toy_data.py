@@ -1,8 +1,9 @@
-"""Two-dimensional toy densities with a closed-form log-density: Gaussian mixtures.
+"""Toy data with a closed-form density: Gaussian mixtures and single Gaussians.
 
 A mixture ``p(x) = sum_k w_k N(x; mu_k, Sigma_k)`` can be sampled exactly and its
 log-density evaluated exactly, so the negative log-likelihood of the true density on a test
-set is the floor that any model trained on it can approach.
+set is the floor that any model trained on it can approach. :func:`sample_gaussian` draws a
+single Gaussian as a torch tensor, the data of the score-matching checks.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from numpy.typing import NDArray
 from scipy.special import logsumexp
 
@@ -70,6 +72,26 @@ def ring_of_gaussians(k: int = 8, radius: float = 2.0, std: float = 0.25) -> Gau
     means = radius * np.stack([np.cos(angle), np.sin(angle)], axis=1)
     covs = np.broadcast_to(std**2 * np.eye(2), (k, 2, 2)).copy()
     return GaussianMixture(np.full(k, 1.0 / k), means, covs)
+
+
+def sample_gaussian(mean: torch.Tensor, cov: torch.Tensor, n: int,
+                    seed: int | torch.Generator = 0) -> torch.Tensor:
+    """``n`` samples ``(n, d)`` of ``N(mean, cov)``, ``mean`` ``(d,)``, ``cov`` ``(d, d)``
+    symmetric positive definite: ``mean + xi L^T`` with ``cov = L L^T`` (Cholesky) and ``xi``
+    standard normal ``(n, d)``, in the dtype of ``mean``.  ``seed``: an integer seeds a new
+    torch generator; a ``torch.Generator`` is drawn from (and advanced), to interleave with
+    other draws."""
+    d = mean.numel()
+    if mean.shape != (d,) or cov.shape != (d, d):
+        raise ValueError(f"mean must be (d,) and cov (d, d), got shapes {tuple(mean.shape)} "
+                         f"and {tuple(cov.shape)}")
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be an integer >= 1, got {n!r}")
+    chol, info = torch.linalg.cholesky_ex(cov)
+    if info != 0 or not torch.equal(cov, cov.T):
+        raise ValueError("cov must be symmetric positive definite")
+    gen = seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(seed)
+    return mean + torch.randn(n, d, generator=gen, dtype=mean.dtype) @ chol.T
 
 
 def gaussian_fit_nll(x: NDArray) -> float:
