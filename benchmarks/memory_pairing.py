@@ -2,7 +2,7 @@
 ``d`` on the CPU, for ``/usr/bin/time -v`` (whose maximum resident set size is the peak).
 
     /usr/bin/time -v python benchmarks/memory_pairing.py --d 16384 [--method stepwise]
-        [--device cpu]
+        [--device cpu] [--last data|standardize|correlation|rule]
 
 Data: ``m = 2 d`` float64 samples of a shuffled periodic ``L1 x L2`` Gaussian field
 (:func:`rgnotes.simulators.gaussian.sample_field`, mass 0.3), made in numpy. Steps, all in
@@ -11,12 +11,14 @@ its squares: three ``(m, d)`` arrays), ``Z^T Z / m`` made exactly symmetric (two
 the standardized copy dropped, then one level of the rule (``"stepwise"``: the correlation
 matrix, ``G = M @ M`` and, in a fold, a new ``B`` or ``G`` and up to two ``(d, d)``
 products). ``--device cpu`` runs the same code on torch tensors (after the data are made).
-Prints one line per step and a summary.
+Prints one line per step with the process's peak resident memory so far; ``--last`` stops
+after that step (the standardization holds the largest arrays when ``m = 2 d``).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import sys
 import time
 from pathlib import Path
@@ -41,27 +43,37 @@ def main() -> None:
     parser.add_argument("--d", type=int, required=True)
     parser.add_argument("--method", default="stepwise", choices=["stepwise", "correlation"])
     parser.add_argument("--device", default=None)
+    parser.add_argument("--last", default="rule",
+                        choices=["data", "standardize", "correlation", "rule"])
     args = parser.parse_args()
+
+    def done(step: str, seconds: float) -> bool:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+        print(f"{step}: {seconds:.1f} s, peak resident memory so far {peak:.2f} GiB",
+              flush=True)
+        return step == args.last
     d = args.d
     L1, L2 = lattice(d)
     t0 = time.perf_counter()
     X = sample_field((L1, L2), 0.3, 2 * d, 0, use_cache=False)
     X = X[:, np.random.default_rng(1000).permutation(d)]
     X = on_device(X, args.device)
-    times = {"data": time.perf_counter() - t0}
     print(f"d = {d}, m = {2 * d}, float64, device {args.device or 'numpy'}", flush=True)
+    if done("data", time.perf_counter() - t0):
+        return
     t0 = time.perf_counter()
     Z = standardize_validated(validate_data(X, array_api=True))
     del X
+    if done("standardize", time.perf_counter() - t0):
+        return
+    t0 = time.perf_counter()
     M = correlation_of_standardized(Z)
     del Z
-    times["correlation"] = time.perf_counter() - t0
-    print(f"correlation: {times['correlation']:.1f} s", flush=True)
+    if done("correlation", time.perf_counter() - t0):
+        return
     t0 = time.perf_counter()
     pairs = pair_validated(M, pairing_options(args.method, device=args.device))
-    times[args.method] = time.perf_counter() - t0
-    print(f"{args.method}: {times[args.method]:.1f} s, {len(pairs)} pairs", flush=True)
-    print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in times.items()))
+    done(f"rule ({args.method}, {len(pairs)} pairs)", time.perf_counter() - t0)
 
 
 if __name__ == "__main__":
