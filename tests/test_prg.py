@@ -9,7 +9,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from scipy.optimize import brentq  # noqa: E402
 
+from rgnotes.coarse import RankDeficientWarning  # noqa: E402
 from rgnotes.metrics import (  # noqa: E402
     ClusterSpectra,
     CollectiveSummary,
@@ -70,17 +72,73 @@ def test_one_shared_factor_gives_the_exponent_of_its_closed_form():
     assert exact_fit(K, M2) == pytest.approx(1.952, abs=1e-3)
     assert r.summary.exponent == pytest.approx(exact_fit(K, M2), abs=0.03)
     np.testing.assert_allclose(r.summary.M2, M2, rtol=0.15)
-    # spectrum of a cluster: 1 - rho + rho K once, 1 - rho K - 1 times; mu of its fit over
-    # the leading half of the ranks of K = 8 .. 64 (finite m adds Marchenko-Pastur spread)
+    assert r.tau is None and r.z is None
+
+
+def collapse_of_one_factor(rho, Ks):
+    """mu of a cluster spectrum 1 - rho + rho K (once), 1 - rho (K - 1 times), fitted over
+    the leading half of the ranks of the levels Ks."""
     x, y = [], []
-    for k in (8, 16, 32, 64):
+    for k in Ks:
         lam = np.r_[1 - rho + rho * k, np.full(k - 1, 1 - rho)]
         frac = np.arange(1, k + 1) / k
         x.append(frac[frac <= 0.5])
         y.append(lam[frac <= 0.5])
-    mu = -exact_fit(np.concatenate(x), np.concatenate(y))
-    assert r.mu == pytest.approx(mu, abs=0.15)
-    assert r.tau is None and r.z is None
+    return -exact_fit(np.concatenate(x), np.concatenate(y))
+
+
+def test_a_binary_factor_gives_the_closed_forms_of_the_spectra_and_the_momentum_shell():
+    m, d, rho = 20_000, 32, 0.8
+    rng = np.random.default_rng(5)
+    s = rng.choice([-1.0, 1.0], size=(m, 1))  # a +-1 factor shared by every variable
+    r = prg_measures(np.sqrt(rho) * s + np.sqrt(1 - rho) * rng.standard_normal((m, d)),
+                     time_series=False)
+    # the spectra of the levels K = 8, 16, 32 only (K = 2, 4 would give 1.05, 1.19)
+    assert r.mu == pytest.approx(collapse_of_one_factor(rho, (8, 16, 32)), abs=0.02)
+    # all modes kept: each variable a s + b g, a^2 = rho, b^2 = 1 - rho, with kurtosis
+    # a^4 + 6 a^2 b^2 + 3 b^4 (= 1.72); one mode: the mean of the variables, b^2 = (1 - rho)/d
+    np.testing.assert_array_equal(r.modes, [32, 16, 8, 4, 2, 1])
+    b2 = (1 - rho) / d
+    assert r.kurtosis[0] == pytest.approx(rho**2 + 6 * rho * (1 - rho) + 3 * (1 - rho)**2,
+                                          abs=0.03)
+    assert r.kurtosis[-1] == pytest.approx((rho**2 + 6 * rho * b2 + 3 * b2**2)
+                                           / (rho + b2)**2, abs=0.01)
+
+
+def test_fewer_samples_than_variables_keep_fewer_modes_than_samples():
+    X = np.random.default_rng(6).standard_normal((16, 32))
+    with pytest.warns(RankDeficientWarning):
+        r = prg_measures(X, "stepwise")
+    np.testing.assert_array_equal(r.modes, [8, 4, 2, 1])  # d / 2^j below m = 16
+    assert r.kurtosis.shape == (4,)
+
+
+def ramp_autocorrelation(f):
+    """The autocorrelation of a ramp at lag ``f m`` as m -> infinity: the mean of
+    (u - 1/2)(u + f - 1/2) over u in (0, 1 - f), over its variance 1/12."""
+    def F(a):
+        return a**3 / 3 + f * a**2 / 2
+    return 12 / (1 - f) * (F(0.5 - f) - F(-0.5))
+
+
+def test_a_shared_ramp_gives_the_correlation_time_of_its_closed_form_at_every_level():
+    m, d = 2000, 16
+    t = np.arange(m) / m  # a ramp of variance 1/12, plus noise of the same variance
+    X = t[:, None] + np.sqrt(1 / 12) * np.random.default_rng(4).standard_normal((m, d))
+    r = prg_measures(X)
+    # a sum of K variables: K times the ramp, noise of variance K / 12, so its
+    # autocorrelation is w C_ramp(t / m) with w = K / (K + 1): tau solves w C_ramp = 1/e
+    K = 2.0 ** np.arange(5)
+    tau = m * np.array([brentq(lambda f, w=w: w * ramp_autocorrelation(f) - np.exp(-1),
+                               0, 0.5) for w in K / (K + 1)])
+    assert np.all(tau[1:] > m / 8) and np.all(tau < m / 4)  # all within a quarter of m
+    np.testing.assert_allclose(r.tau, tau, rtol=0.05)
+    assert r.z == pytest.approx(exact_fit(K, tau), abs=0.03)
+    # with little noise C stays above 1/e up to m / 4 (C_ramp(1/4) = 0.375): no level has a
+    # correlation time within the series, nor is there an exponent
+    assert ramp_autocorrelation(0.25) == pytest.approx(0.375)
+    r = prg_measures(t[:, None] + 0.01 * (X - t[:, None]))
+    assert r.tau.shape == (5,) and np.all(np.isnan(r.tau)) and np.isnan(r.z)
 
 
 def test_independent_ar1_series_have_the_same_time_at_every_level():
