@@ -187,15 +187,22 @@ def load_arrays(
     if params is not None and meta != _canonical(params):
         raise CacheError(f"cache file {path} was made with {meta}, not {_canonical(params)}")
     if spec is not None:
-        if set(stored) != set(spec):
-            raise CacheError(f"cache file {path} holds {sorted(stored)}, expected {sorted(spec)}")
-        for name, (shape, dtype) in spec.items():
-            arr = stored[name]
-            if arr.dtype != np.dtype(dtype):
-                raise CacheError(f"{path}: array {name!r} has dtype {arr.dtype}, expected {dtype}")
-            if shape is not None and arr.shape != tuple(shape):
-                raise CacheError(f"{path}: array {name!r} has shape {arr.shape}, expected {shape}")
+        _check_spec(stored, spec, f"cache file {path}")
     return stored
+
+
+def _check_spec(arrays: Mapping[str, np.ndarray],
+                spec: Mapping[str, tuple[tuple[int, ...] | None, str | np.dtype]],
+                where: str) -> None:
+    """CacheError unless ``arrays`` hold exactly the names, dtypes and shapes of ``spec``."""
+    if set(arrays) != set(spec):
+        raise CacheError(f"{where} holds {sorted(arrays)}, expected {sorted(spec)}")
+    for name, (shape, dtype) in spec.items():
+        arr = arrays[name]
+        if arr.dtype != np.dtype(dtype):
+            raise CacheError(f"{where}: array {name!r} has dtype {arr.dtype}, expected {dtype}")
+        if shape is not None and arr.shape != tuple(shape):
+            raise CacheError(f"{where}: array {name!r} has shape {arr.shape}, expected {shape}")
 
 
 def cached_arrays(
@@ -205,11 +212,14 @@ def cached_arrays(
     spec: Mapping[str, tuple[tuple[int, ...] | None, str | np.dtype]] | None = None,
     *,
     refresh: bool = False,
+    write: bool = True,
 ) -> dict[str, np.ndarray]:
     """Return ``compute()``'s arrays, from the cache when a valid entry exists.
 
     The entry lives at ``cache_dir()/name/<key(params)>.npz``. A stale or corrupt entry is
-    reported with a warning and recomputed; ``refresh=True`` always recomputes.
+    reported with a warning and recomputed; ``refresh=True`` always recomputes. With
+    ``write=False`` a valid entry is read but a computed result is only returned, checked
+    against ``spec`` (the other ranks of an MPI run, which leave writing to rank 0).
     """
     path = cache_dir() / name / f"{key(params)}.npz"
     if path.exists() and not refresh:
@@ -218,6 +228,10 @@ def cached_arrays(
         except CacheError as exc:
             warnings.warn(f"ignoring cache entry: {exc}", stacklevel=2)
     arrays = {k: np.asarray(v) for k, v in compute().items()}
+    if not write:
+        if spec is not None:
+            _check_spec(arrays, spec, f"the computed result for {path}")
+        return arrays
     save_arrays(path, arrays, params)
     # Validate what we return exactly as a later load would.
     return load_arrays(path, params=params, spec=spec)

@@ -179,6 +179,8 @@ def simulate(
         lammps_args: extra LAMMPS command-line arguments, passed through.
         cache_result: cache the trajectory and checkpoint the run under ``cache.cache_dir()``;
             a run interrupted after some chunks resumes from its checkpoint when called again.
+            Under ``mpirun -n R`` (R > 1) every rank returns the same trajectory, rank 0 alone
+            writes the cache and the checkpoints, and ``R`` is part of the cache key.
         refresh: recompute even if a valid cache entry exists.
         progress: show a tqdm progress bar of MD steps.
         on_chunk: called with the chunk index after each chunk's checkpoint is written.
@@ -198,13 +200,20 @@ def simulate(
         "chunk_steps": int(chunk_steps), "threads": int(threads),
         "lammps_args": [str(a) for a in lammps_args], "lammps_version": engine.lammps_version(),
     }
+    rank, ranks = engine.mpi_world()
+    if ranks > 1:  # another decomposition sums forces in another order: another trajectory
+        params["mpi_ranks"] = ranks
     n = params["n_particles"]
     if cache_result:
         checkpoint = cache.cache_dir() / _NAME / f"{cache.key(params)}.checkpoint.npz"
-        arrays = cache.cached_arrays(
-            _NAME, params, lambda: glass_run.run_chunks(params, checkpoint, progress, on_chunk),
-            spec=_trajectory_spec(n, params["n_frames"]), refresh=refresh)
-        checkpoint.unlink(missing_ok=True)
+        compute = lambda: glass_run.run_chunks(params, checkpoint, progress, on_chunk)  # noqa: E731
+        spec = _trajectory_spec(n, params["n_frames"])
+        if rank == 0:
+            arrays = cache.cached_arrays(_NAME, params, compute, spec=spec, refresh=refresh)
+            checkpoint.unlink(missing_ok=True)
+        else:  # the other ranks compute alongside rank 0 (or read its entry) but never write
+            arrays = cache.cached_arrays(_NAME, params, compute, spec=spec, refresh=refresh,
+                                         write=False)
     else:
         arrays = glass_run.run_chunks(params, None, progress, on_chunk)
     traj = trajectory_from_arrays(arrays, params)
@@ -343,6 +352,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}")
         return 2
+    rank, ranks = engine.mpi_world()
+    if rank > 0:  # under mpirun: rank 0 writes the file and the summary
+        return 0
     save_trajectory(args.output, traj)
     report = equilibrium_report(traj)
     if traj.n_frames >= 4:
@@ -353,7 +365,8 @@ def run(args: argparse.Namespace) -> int:
           f"density={traj.params['density']:g} frames={traj.n_frames} "
           f"dt_frame={traj.dt_frame:g}")
     print(f"potential energy per particle: {u:.4f} +- {du:.4f}")
-    print(f"MD speed: {traj.steps_per_second:.0f} steps/s")
+    print(f"MD speed: {traj.steps_per_second:.0f} steps/s"
+          + (f" on {ranks} MPI ranks" if ranks > 1 else ""))
     print(f"tau_alpha (q={Q_PEAK}): {report.tau_alpha:.4g}; equilibrated: "
           f"{'yes' if report.equilibrated else 'NO'} ({report.message})")
     print(f"wrote {args.output}")

