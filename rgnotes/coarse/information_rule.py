@@ -52,8 +52,9 @@ Relevance for the discrete estimators (``relevance``):
 
 Cost for ``d`` variables and ``m`` samples: ``"gaussian"`` ``O(m d^2 + d^3)`` (the correlation
 matrix and one inverse); ``"plugin"``/``"binned"`` add ``O(m d^2 q^2)`` for the joint counts of
-all pairs (one matrix product of one-hot codes, ``q`` symbols); the greedy matching sorts the
-``d^2 / 2`` costs, ``O(d^2 log d)``.
+all pairs (one matrix product of one-hot codes, ``q`` symbols); the greedy matching
+(:func:`rgnotes.coarse.matching.greedy_matching`) takes rounds of row-wise minima over the
+``d x d`` costs, without sorting them.
 """
 
 from __future__ import annotations
