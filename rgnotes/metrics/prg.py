@@ -88,8 +88,8 @@ def _validate_data(X: ArrayLike, method: str, time_series: object
     m, d = X.shape
     min_samples = 4 if time_series else 2  # correlation times need lags up to m // 4 >= 1
     if m < min_samples:
-        raise ValueError(f"X must have at least {min_samples} samples (rows) for these "
-                         f"measures{' of a time series' if time_series else ''}, got {m}")
+        raise ValueError(f"X must have at least {min_samples} samples (rows) with "
+                         f"time_series={time_series}, got {m}")
     if d < MIN_K:
         raise ValueError(f"X must have at least {MIN_K} variables (columns): the collapse "
                          f"exponent needs clusters of {MIN_K}, got {d}")
