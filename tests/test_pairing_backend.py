@@ -234,3 +234,15 @@ def test_bad_tensors_get_the_numpy_errors():
             for f in (pair, coarse_grain):
                 with pytest.raises(error, match=match):
                     f(bad, "stepwise")
+
+
+def test_a_tensor_that_requires_grad_is_paired_without_a_graph():
+    """No autograd graph and no warning: the data are detached at the door."""
+    X = random_covariance(12, 40, 6)
+    t = torch.from_numpy(X).requires_grad_()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for method in ("stepwise", "correlation"):
+            np.testing.assert_array_equal(pair(t, method), pair(X, method))
+            np.testing.assert_array_equal(coarse_grain(t, method).levels[1].pairs,
+                                          pair(X, method))

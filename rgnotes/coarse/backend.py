@@ -78,15 +78,16 @@ def device_of(X: Any) -> str | None:
 
 
 def on_device(X: Any, device: str | None) -> Any:
-    """``X`` on ``device`` (validated): for ``None`` a torch tensor unchanged and anything
+    """``X`` on ``device`` (validated): for ``None`` a torch tensor where it is and anything
     else through ``numpy.asarray`` (lists, data frames, masked arrays and other subclasses
-    become plain numpy arrays), else a torch tensor there."""
+    become plain numpy arrays), else a torch tensor there. Tensors are detached: no
+    gradient flows through a pairing."""
     if device is None:
-        return X if is_torch_array(X) else np.asarray(X)
+        return X.detach() if is_torch_array(X) else np.asarray(X)
     import torch
 
     if is_torch_array(X):
-        return X.to(device)
+        return X.detach().to(device)
     return torch.as_tensor(np.asarray(X), device=device)
 
 
