@@ -207,3 +207,27 @@ def test_comparison_with_prg_toolbox_at_n64(tmp_path, capsys):
                 "1", "--json", str(out)])
     assert json.loads(out.read_text())["results"][0]["N"] == 64
     assert "same L1" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("bad", [48, 2, 0])
+def test_compare_refuses_a_size_that_is_not_a_power_of_two(bad):
+    with pytest.raises(ValueError, match="n_variables must be a power of 2"):
+        bench.compare(None, bad)
+
+
+def test_main_refuses_a_json_path_in_a_missing_folder(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        bench.main(["--prg-toolbox", str(tmp_path), "--json", str(tmp_path / "no" / "r.json")])
+    assert "--json" in capsys.readouterr().err
+
+
+def test_write_json_replaces_the_file_whole(tmp_path):
+    out = tmp_path / "r.json"
+    out.write_text("old")
+    bench.write_json(out, {"a": [1, 2]})
+    assert json.loads(out.read_text()) == {"a": [1, 2]}
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]  # no temporary file left
+    with pytest.raises(TypeError):
+        bench.write_json(out, {"a": object()})
+    assert json.loads(out.read_text()) == {"a": [1, 2]}  # a failed write leaves it as it was
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
