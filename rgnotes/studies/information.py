@@ -63,7 +63,7 @@ from rgnotes.information import (
 )
 from rgnotes.information.exact import spin_pair_sum_entropy
 from rgnotes.information.examples import hidden_partners
-from rgnotes.metrics import mean_variance_curve, power_law_fit, spins_to_binary
+from rgnotes.metrics import mean_variance_exponent, spins_to_binary
 from rgnotes.simulators import gaussian, ising
 from rgnotes.simulators.ising_exact import T_C
 from rgnotes.stats import best_seconds
@@ -323,8 +323,7 @@ def _ising(u: Unit) -> Arrays:
     S = _ising_spins(u)
     h = coarse_grain(S, **u["options"])  # the unit itself is cached
     p1 = h.levels[1].pairs
-    labels = [lv.labels for lv in h.levels]
-    out = dict(exponent=power_law_fit(*mean_variance_curve(spins_to_binary(S), labels))[0],
+    out = dict(exponent=mean_variance_exponent(spins_to_binary(S), h)[0],
                neighbours=are_neighbours(p1[:, 0], p1[:, 1], (L, L)).mean())
     if u["cluster_level"] >= 0:
         out["clusters"] = h.levels[u["cluster_level"]].labels

@@ -37,9 +37,8 @@ from rgnotes.metrics import (
     cod_by_rank,
     cod_decay,
     lattice_block_labels,
-    mean_variance_curve,
+    mean_variance_exponent,
     midpoint_crossing,
-    power_law_fit,
     spins_to_binary,
 )
 from rgnotes.simulators import ising
@@ -122,9 +121,8 @@ def _lattice(u: Unit) -> Arrays:
     x = _binary_spins(u)
     h = coarse_grain(x.astype(float), u["method"], cache_result=True)
     labels = [lv.labels for lv in h.levels]
-    K, M2 = mean_variance_curve(x, labels)
+    alpha, alpha_err, K, M2 = mean_variance_exponent(x, labels)
     _, P0 = activity_curve(x, labels)
-    alpha, alpha_err, _ = power_law_fit(K, M2)
     beta, beta_err = activity_exponent(K, P0, m, d)
     top = h.n_levels - 1 - int(np.log2(TOP_VARIABLES))
     kadanoff = [lattice_block_labels((L, L), k) for k in range(h.n_levels)]
@@ -136,7 +134,7 @@ def _lattice(u: Unit) -> Arrays:
     return dict(K=K, M2=M2, P0=P0, alpha=alpha, alpha_err=alpha_err, beta=beta,
                 beta_err=beta_err, cod=cod_by_rank(h.levels[0].correlation)[0],
                 cod_top=cod_by_rank(h.levels[top].correlation)[0], top_level=top,
-                alpha_kadanoff=power_law_fit(*mean_variance_curve(x, kadanoff))[0],
+                alpha_kadanoff=mean_variance_exponent(x, kadanoff)[0],
                 S01_boot=np.array(boot))
 
 
@@ -145,7 +143,7 @@ def _rules(u: Unit) -> Arrays:
     x = _binary_spins(u)
     h = coarse_grain(x.astype(float), u["rule"], cache_result=True)
     pairs = h.levels[1].pairs
-    out = dict(rule_alpha=power_law_fit(*mean_variance_curve(x, [lv.labels for lv in h.levels]))[0],
+    out = dict(rule_alpha=mean_variance_exponent(x, h)[0],
                neighbours=are_neighbours(pairs[:, 0], pairs[:, 1], (L, L)).mean())
     if u["cluster_levels"]:
         out["cluster_labels"] = np.stack([h.levels[k].labels for k in u["cluster_levels"]])

@@ -29,7 +29,7 @@ import numpy as np
 import xarray as xr
 
 from rgnotes.coarse import coarse_grain
-from rgnotes.metrics import cod_by_rank, mean_variance_curve, power_law_fit, random_order_cod
+from rgnotes.metrics import cod_by_rank, mean_variance_exponent, random_order_cod
 from rgnotes.simulators import gaussian
 from rgnotes.studies.core import Arrays, Study, Unit, describe
 
@@ -78,8 +78,7 @@ def compute(u: Unit) -> Arrays:
         increments = cod_by_rank(level.correlation)[0]
         cod[k, :increments.size] = increments
     # the standardized columns (what the pairing sees), so that M2(1) = 1 exactly
-    K, M2 = mean_variance_curve(h.data, [lv.labels for lv in h.levels])
-    alpha, alpha_err, _ = power_law_fit(K, M2)
+    alpha, alpha_err, K, M2 = mean_variance_exponent(h.data, h)
     pairs = h.levels[1].pairs
     rho = h.levels[0].correlation[pairs[:, 0], pairs[:, 1]].mean()
     n = np.array([lv.correlation.shape[0] for lv in h.levels])
