@@ -18,13 +18,15 @@ For each ``N``:
 1. Time, correlations included: one level of prg_toolbox's Pearson pairing
    (``CGVariables.coarse_grain``) and of ``rgnotes.pair(X, "correlation")``; the whole
    hierarchy (``CGVariables(..., rg_steps=log2 N)`` and ``coarse_grain(X, "correlation")``).
-2. The pairs: the fraction of level-1 pairs that are the same, the fraction of clusters that
-   are the same on every level of the two hierarchies, and, level by level, rgnotes's pairing
-   of prg_toolbox's own variables of the level below (same input, so only the rules are
-   compared). Where the pairs differ, the first pair that prg_toolbox's greedy takes and
-   rgnotes does not is examined in exact integer arithmetic (:func:`first_divergence`):
-   an *exact tie* means both rules took a most correlated free pair and only the rounding of
-   two equal correlations decided which.
+2. The pairs: the fraction of level-1 pairs that are the same; the fraction of clusters that
+   are the same on every level of prg_toolbox's hierarchy and of two of rgnotes's: its
+   ``coarse_grain`` (which merges standardized variables) and :func:`raw_sum_hierarchy`
+   (rgnotes's rule on raw sums, prg_toolbox's coarse variables); and, level by level,
+   rgnotes's pairing of prg_toolbox's own variables of the level below (same input, so only
+   the rules are compared). Where the pairs differ, the first pair that prg_toolbox's greedy
+   takes and rgnotes does not is examined in exact integer arithmetic
+   (:func:`first_divergence`): an *exact tie* means both rules took a most correlated free
+   pair and only the rounding of two equal correlations decided which.
 3. The measures of both packages on both sets of clusters (prg_toolbox's measures on
    rgnotes's clusters through a ``CGVariables`` filled with them): mean variance of the
    cluster sums and its exponent, silence probability and its exponent, and the largest
