@@ -111,7 +111,7 @@ PRESETS = {
                     pair_every=2, K_fit=(4, 16), n_bootstrap=40),
     "full": Params(sizes=(16, 32, 64), temperatures=_grid(2.2, 2.34, 8), n_samples=8192,
                    variables=(1, 4, 16), method="stepwise", dynamic_sizes=(8, 16, 32, 64),
-                   sweeps=(2**18, 2**19, 2**19, 2**19), n_chains=32, coarse_chains=6,
+                   sweeps=(2**18, 2**19, 2**19, 2**20), n_chains=32, coarse_chains=6,
                    coarse_frames=8192, pair_every=8, K_fit=(16, 256), n_bootstrap=100),
 }
 
