@@ -53,7 +53,7 @@ def test_cone_width_stays_bounded():
         cone = mera.causal_cone(1024, 8, start)
         widths = [len(layer["sites"]) for layer in cone]
         assert all(w <= 4 for w in widths[6:]), widths
-        assert all(b <= max(a, 4) for a, b in zip(widths, widths[1:])), widths
+        assert all(b <= max(a, 4) for a, b in zip(widths[:-1], widths[1:], strict=True)), widths
 
 
 def test_plot_and_bad_input():
