@@ -86,7 +86,11 @@ def test_units_and_verification_slice():
 
 
 def test_bootstrap_time_is_the_stats_estimator_and_the_ar1_closed_form():
-    from rgnotes.stats import autocorrelation, integrated_autocorrelation_time
+    from rgnotes.stats import (
+        autocorrelation,
+        integrated_autocorrelation_time,
+        windowed_integrated_time,
+    )
     phi, rng = 0.9, np.random.default_rng(4)
     x = np.empty((8, 20_000))
     x[:, 0] = rng.normal(size=8) / np.sqrt(1 - phi**2)
@@ -94,6 +98,6 @@ def test_bootstrap_time_is_the_stats_estimator_and_the_ar1_closed_form():
     for t in range(1, x.shape[1]):
         x[:, t] = phi * x[:, t - 1] + noise[:, t]
     acov = np.array([autocorrelation(c)[:10_000] * c.var() for c in x])
-    tau = ic._tau_int(acov.mean(axis=0))
+    tau = windowed_integrated_time(acov.mean(axis=0))
     assert tau == pytest.approx(integrated_autocorrelation_time(x), rel=1e-12)
     assert tau == pytest.approx((1 + phi) / (2 * (1 - phi)), rel=0.1)  # 9.5

@@ -42,7 +42,11 @@ from rgnotes.metrics.fss import binder_cumulant, crossing
 from rgnotes.metrics.mean_variance import power_law_fit
 from rgnotes.simulators import ising
 from rgnotes.simulators.ising_exact import T_C
-from rgnotes.stats import autocorrelation, integrated_autocorrelation_time
+from rgnotes.stats import (
+    autocorrelation,
+    integrated_autocorrelation_time,
+    windowed_integrated_time,
+)
 from rgnotes.studies.core import Arrays, Study, Unit, describe
 
 if TYPE_CHECKING:
@@ -186,21 +190,12 @@ def _tau(u: Unit) -> Arrays:
         tau.append(integrated_autocorrelation_time(x))
         # each chain's autocovariance once; a replicate averages those of its chains
         acov = np.array([autocorrelation(c)[: n_t // 2] * c.var() for c in x])
-        boot.append([_tau_int(acov[c].mean(axis=0)) for c in draws])
+        boot.append([windowed_integrated_time(acov[c].mean(axis=0)) for c in draws])
     acf = np.full(ACF_LAGS.size, np.nan)
     rho = autocorrelation(m)
     inside = ACF_LAGS < n_t // 4
     acf[inside] = rho[ACF_LAGS[inside]]
     return dict(tau=np.array(tau), tau_boot=np.array(boot), acf=acf)
-
-
-def _tau_int(acov: np.ndarray, c: float = 6.0) -> float:
-    """The integrated time of an autocovariance ``(lags,)`` with the automatic window of
-    :func:`rgnotes.stats.integrated_autocorrelation_time` (the same estimator)."""
-    rho = acov / acov[0]
-    tau = 0.5 + np.cumsum(rho[1:])
-    ok = np.arange(1, rho.size) >= c * tau
-    return float(tau[np.argmax(ok)] if ok.any() else tau[-1])
 
 
 def _decay(C: np.ndarray, threshold: float) -> np.ndarray:
