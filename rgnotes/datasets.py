@@ -29,7 +29,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from rgnotes.coarse.correlation import validate_samples
 
-#: The optional dependencies of this module: ``pip install 'rgnotes[datasets]'``.
+#: The extra that installs this module's optional dependencies
+#: (``pip install 'rgnotes[datasets]'``).
 EXTRA = "datasets"
 #: Largest change (Angstrom, root mean square over atoms) of the average structure between
 #: two rounds of :func:`fluctuations` at which the superposition counts as converged.
@@ -161,7 +162,8 @@ def grid_distance(pairs: ArrayLike, shape: tuple[int, int], kept: ArrayLike | No
             ``(k, k)`` gets NaN.
         shape: ``(rows, columns)`` of the images, pixels numbered in row-major order.
         kept: ``(d,)`` the pixel number of each variable, when columns were dropped
-            (:func:`rgnotes.coarse.usable_columns`); default: variable ``i`` is pixel ``i``.
+            (:func:`rgnotes.coarse.correlation.usable_columns`); default: variable ``i`` is
+            pixel ``i``.
 
     Returns:
         ``(n,)``: 1 for side neighbours, ``sqrt(2)`` for diagonal ones.

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from rgnotes.coarse.backend import index, namespace, on_device, to_numpy
 
-#: Rows of the cost matrix handled at once: blocks of about this many entries.
+#: The cost matrix is handled in blocks of rows of about this many entries.
 BLOCK_ENTRIES = 2**25
 
 

@@ -8,7 +8,7 @@ therefore loads that library globally (``RTLD_GLOBAL``) before LAMMPS itself, so
 
 Under ``mpirun -n R python ...`` every rank runs the same Python code and LAMMPS splits the
 box between the ranks (domain decomposition); :func:`mpi_world` tells a rank who it is, so
-that only rank 0 writes files (see :mod:`rgnotes.simulators.glass_run`).
+that only rank 0 writes files (see ``rgnotes.simulators.glass_run``).
 
 Everything here is in LAMMPS ``units lj``: lengths in sigma_AA, energies in eps_AA, masses 1,
 time in tau = sigma_AA sqrt(m / eps_AA). Particle types are 0 (A) and 1 (B) on the Python side

@@ -7,7 +7,7 @@ Three kinds of unit, each cached on its own:
   configurations (:func:`rgnotes.simulators.ising.simulate`), the hierarchy of the study's
   pairing rule, and at the levels with ``n`` coarse variables (``n`` in ``variables``) the
   Binder cumulant of the cluster sums of the ``±1`` spins averaged over the ``n`` clusters
-  (:func:`rgnotes.metrics.fss.binder_by_level`), for the hierarchy and for Kadanoff's square
+  (:func:`rgnotes.metrics.fss.binder_cumulant`), for the hierarchy and for Kadanoff's square
   blocks of the same size; ``n_bootstrap`` resampled values of each (samples drawn with
   replacement, the clusters kept).
 - ``tau`` (one lattice size ``L`` at ``T_c``): ``n_chains`` chains of equilibrium Metropolis
