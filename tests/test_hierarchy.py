@@ -128,3 +128,20 @@ def test_a_corrupt_cached_hierarchy_is_recomputed(field_data, tmp_path, monkeypa
         again = coarse_grain(field_data, "stepwise", levels=3, cache_result=True)
     for a, b in zip(fresh.levels, again.levels, strict=True):
         assert np.array_equal(a.pairs, b.pairs)
+
+
+def test_step_errors_are_computed_on_demand_and_equal_the_projection_error(field_data,
+                                                                            monkeypatch):
+    from rgnotes.coarse import hierarchy
+
+    def refuse(M, pairs):
+        raise AssertionError("a step error was computed while building the hierarchy")
+
+    with monkeypatch.context() as m:
+        m.setattr(hierarchy, "projection_error_from_correlation", refuse)
+        h = coarse_grain(field_data, "correlation")  # builds without computing any error
+    for k in range(1, h.n_levels):
+        below = h.coarse_variables(k - 1)  # each step's error from the data of its level
+        assert h.levels[k].error == pytest.approx(
+            projection_error(below, h.levels[k].pairs), rel=1e-9, abs=1e-12)
+    assert h.levels[0].error == 0.0

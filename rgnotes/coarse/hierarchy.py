@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -66,15 +67,24 @@ class Level:
             (``w_j = 1/2`` for a carried variable ``(k, k)``, which is then ``z_k`` itself).
         labels: ``(d,)`` the cluster (coarse variable of this level) of each original variable.
         correlation: ``(n, n)`` correlation matrix of this level's variables.
-        error: projection error of this step: the fraction of the variance of the level below
-            that projection onto this level's variables leaves unexplained.
+        below: the correlation matrix of the level below (the same array as its
+            ``correlation``; ``None`` for level 0), from which :attr:`error` is computed.
     """
 
     pairs: NDArray[np.intp]
     weights: NDArray[np.float64]
     labels: NDArray[np.intp]
     correlation: NDArray[np.float64]
-    error: float
+    below: NDArray[np.float64] | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def error(self) -> float:
+        """Projection error of this step: the fraction of the variance of the level below
+        that projection onto this level's variables leaves unexplained (0 for level 0).
+        Computed when first asked for, ``O(d^2 n)``: building a hierarchy does not need it."""
+        if self.below is None:
+            return 0.0
+        return projection_error_from_correlation(self.below, self.pairs)
 
 
 @dataclass(frozen=True)
@@ -155,15 +165,13 @@ class Hierarchy:
 
 def _level_one_up(M: NDArray[np.float64], labels: NDArray[np.intp],
                   pairs: NDArray[np.intp]) -> Level:
-    error = projection_error_from_correlation(M, pairs)
     weights = variance_preserving_weights(M, pairs)  # 1/2 for a carried (k, k): z_k itself
     C = coarse_covariance(M, pairs, weights)
     np.fill_diagonal(C, 1.0)  # exactly, against rounding
     parent = np.empty(M.shape[0], dtype=np.intp)
     parent[pairs[:, 0]] = np.arange(len(pairs))
     parent[pairs[:, 1]] = np.arange(len(pairs))
-    return Level(pairs=pairs, weights=weights, labels=parent[labels], correlation=C,
-                 error=error)
+    return Level(pairs=pairs, weights=weights, labels=parent[labels], correlation=C, below=M)
 
 
 def coarse_grain(X: ArrayLike, method: str = DEFAULT_METHOD, levels: int | None = None,
@@ -337,7 +345,7 @@ def _build(M, opts, levels, data, cache_result, raw, name="X"):
         raise TypeError(f"cache_result must be True or False, got {cache_result!r}")
     labels = np.arange(d)
     out = [Level(pairs=np.empty((0, 2), dtype=np.intp), weights=np.empty(0), labels=labels,
-                 correlation=M, error=0.0)]
+                 correlation=M)]
     for pairs in _pairs_of_levels(M, opts, int(levels), bool(cache_result), raw,
                                   name):
         out.append(_level_one_up(out[-1].correlation, out[-1].labels, pairs))
