@@ -79,9 +79,10 @@ class Level:
 
     @cached_property
     def error(self) -> float:
-        """Projection error of this step: the fraction of the variance of the level below
-        that projection onto this level's variables leaves unexplained (0 for level 0).
-        Computed when first asked for, ``O(d^2 n)``: building a hierarchy does not need it."""
+        """The projection error of this step, the fraction of the variance of the level
+        below that projection onto this level's variables leaves unexplained (0 for level 0),
+        computed when first asked for (``O(d^2 n)``), since building a hierarchy does not
+        need it."""
         if self.below is None:
             return 0.0
         return projection_error_from_correlation(self.below, self.pairs)
