@@ -189,3 +189,15 @@ def grid_distance(pairs: ArrayLike, shape: tuple[int, int], kept: ArrayLike | No
     out = np.hypot(rows[:, 0] - rows[:, 1], cols[:, 0] - cols[:, 1]).astype(np.float64)
     out[p[:, 0] == p[:, 1]] = np.nan
     return out
+
+
+def touching_fraction(pairs: ArrayLike, shape: tuple[int, int],
+                      kept: ArrayLike | None = None) -> float:
+    """Fraction of the pairs whose two pixels touch on the image grid, along a side or at a
+    corner (:func:`grid_distance` below 1.5); carried variables ``(k, k)`` are left out.
+    Arguments as for :func:`grid_distance`."""
+    dist = grid_distance(pairs, shape, kept)
+    dist = dist[np.isfinite(dist)]
+    if dist.size == 0:
+        raise ValueError("pairs holds no pair of two different variables")
+    return float(np.mean(dist < 1.5))

@@ -225,3 +225,11 @@ def test_grid_distance_against_a_loop():
 def test_grid_distance_bad_input(pairs, shape, kept, match):
     with pytest.raises(ValueError, match=match):
         datasets.grid_distance(pairs, shape, kept)
+
+
+def test_touching_fraction_counts_sides_and_corners_and_skips_carried():
+    # on a 3 x 3 grid: side (0, 1), corner (0, 4), two apart (0, 2), carried (8, 8)
+    pairs = np.array([[0, 1], [0, 4], [0, 2], [8, 8]])
+    assert datasets.touching_fraction(pairs, (3, 3)) == pytest.approx(2 / 3)
+    with pytest.raises(ValueError, match="no pair"):
+        datasets.touching_fraction(np.array([[3, 3]]), (3, 3))

@@ -469,3 +469,16 @@ def test_generation_stages_end_in_the_sample_and_start_from_the_prior():
     flat = generation_stages(identity, prior, 5, 0.8, seed=3)
     assert (flat == flat[0]).all()  # nothing changes through an identity flow
     assert not (stages[1] == stages[0]).all() and not (stages[2] == stages[1]).all()
+
+
+def test_command_line_defaults_are_the_training_settings():
+    # the command line writes its defaults out (importing train would load torch for --help)
+    import argparse
+
+    from rgnotes.rgflow import cli
+    from rgnotes.rgflow import train as train_module
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    assert parser.get_default("lr") == train_module.LR
+    assert parser.get_default("weight_decay") == train_module.WEIGHT_DECAY

@@ -89,7 +89,7 @@ def plot_mera(ax: Axes, n_sites: int = 16, n_layers: int = 3, cone: list[int] | 
                     ax.fill_between([lo - 0.3, hi + 0.3], y0 + 0.6, y0 + 1.2, color="0.85",
                                     zorder=0)
                 ax.plot([lo, hi], [y0 + 0.9] * 2, color=dis_colour, lw=2.5, zorder=2)
-            ax.plot(centre % (n_sites + 0.0), y0 + 0.9, "s", ms=8, color=dis_colour, mec="k",
+            ax.plot(centre, y0 + 0.9, "s", ms=8, color=dis_colour, mec="k",
                     mew=0.5, zorder=3)
             left, right = x_of(k, 2 * i), x_of(k, 2 * i + 1)  # decimator
             top = x_of(k + 1, i)

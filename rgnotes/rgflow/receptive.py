@@ -19,8 +19,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from rgnotes.rgflow.model import RGFlow, latent_level
+from rgnotes.rgflow.model import RGFlow, from_patches, latent_level, to_patches
 from rgnotes.rgflow.preprocess import from_logit, to_uint8
+from rgnotes.rgflow.train import seeded_generator
 
 
 def receptive_field(model: RGFlow, prior, position: tuple[int, int], n_samples: int = 16,
@@ -113,9 +114,6 @@ def generation_stages(model: RGFlow, prior, n: int, temperature=1.0, seed: int =
     image; stage ``k`` is the tensor after the generator has run the two sub-layers of
     levels ``H - 1`` down to ``H - k``, so the last stage is the finished sample, the same
     images as :func:`rgnotes.rgflow.train.sample_images` with the same ``seed``."""
-    from rgnotes.rgflow.model import from_patches, to_patches
-    from rgnotes.rgflow.train import seeded_generator
-
     size, chans = model.image_size, model.channels
     param = next(model.parameters())
     z = prior.sample(n, (chans, size, size), temperature, model.kernel,
