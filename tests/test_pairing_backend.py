@@ -2,8 +2,9 @@
 (rgnotes.coarse.backend), so the same pairs, and a ``device`` option checked at the door.
 
 On numpy the ported code must give exactly the former results; that is what
-tests/test_pairing_identity.py and tests/test_pairing_references.py check against the
-reference copies in tests/references. Here torch (CPU, float64) is compared with numpy.
+tests/test_pairing_references.py (and, for the default rule up to 64 variables,
+tests/test_pairing_default_rule.py) check against the reference copies in
+tests/references. Here torch (CPU, float64) is compared with numpy.
 Different BLAS libraries round ``Z^T Z`` and the rank-one folds differently, so the pairs can
 only be required to agree where rounding does not decide them: more samples than variables
 (with ``m < d`` the tie rule picks among directions that exist only through rounding), and
@@ -27,7 +28,7 @@ from rgnotes.coarse.correlation import (
 from rgnotes.coarse.matching import greedy_matching
 from rgnotes.coarse.residuals import Residuals
 from tests.references.greedy_matching import greedy_matching as reference_matching
-from tests.test_pairing_identity import iid, random_covariance, spins
+from tests.test_pairing_default_rule import iid, random_covariance, spins
 
 torch = pytest.importorskip("torch")
 

@@ -113,10 +113,23 @@ def power_of_two_exponent(xp: Any, a: Any) -> Any:
 
 
 def times_power_of_two(xp: Any, x: Any, exponent: Any) -> Any:
-    """``x * 2^exponent`` exactly (``ldexp``; ``exponent`` broadcasts)."""
+    """``x * 2^exponent`` exactly (``exponent`` broadcasts). A product with a power of two
+    is exact, so where every ``2^exponent`` is a normal float64 that is how it is computed
+    (numpy's ``ldexp`` over a whole array is several times slower than a product);
+    otherwise by ``ldexp``."""
     if hasattr(xp, "ldexp"):  # numpy and torch
+        if int(xp.max(xp.abs(exponent))) <= 1000:
+            return x * xp.ldexp(xp.ones(exponent.shape, dtype=x.dtype, device=x.device),
+                                exponent)
         return xp.ldexp(x, exponent)
     return x * xp.pow(2.0, xp.astype(exponent, x.dtype))
+
+
+def column_sum_of_squares(xp: Any, Z: Any) -> Any:
+    """``sum(Z**2, axis=0)`` of an ``(m, d)`` array without an ``(m, d)`` temporary."""
+    if is_numpy(xp):
+        return np.einsum("ij,ij->j", Z, Z)
+    return xp.vecdot(Z, Z, axis=0)
 
 
 def fill_diagonal(M: Any, value: float) -> Any:

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from rgnotes.coarse.backend import (
+    column_sum_of_squares,
     fill_diagonal,
     is_numpy,
     namespace,
@@ -199,12 +200,13 @@ def standardize_validated(X: NDArray[np.float64]) -> NDArray[np.float64]:
     is first brought to magnitude about 1 by a power of two (exact: no rounding), so that
     neither the mean nor the squares overflow or underflow at any scale a float64 holds (a
     column times ``1e200`` or ``1e-170`` gives the same result). Besides ``X`` it holds
-    two ``(m, d)`` arrays at a time (the result and its squares)."""
+    one ``(m, d)`` array, the result."""
     xp = namespace(X)
-    exponent = power_of_two_exponent(xp, xp.max(xp.abs(X), axis=0))
+    magnitude = xp.maximum(xp.max(X, axis=0), -xp.min(X, axis=0))  # max |X|, no |X| array
+    exponent = power_of_two_exponent(xp, magnitude)
     Z = times_power_of_two(xp, X, -exponent)
     Z -= xp.mean(Z, axis=0)
-    Z /= xp.sqrt(xp.mean(Z**2, axis=0))
+    Z /= xp.sqrt(column_sum_of_squares(xp, Z) / Z.shape[0])
     return Z
 
 

@@ -41,6 +41,7 @@ from rgnotes.coarse.covariance import (
 from rgnotes.coarse.information_rule import merge_data
 from rgnotes.coarse.pairing import (
     DEFAULT_METHOD,
+    RULE_VERSIONS,
     PairingOptions,
     needs_data,
     pair_validated,
@@ -247,7 +248,7 @@ def coarse_grain_correlation(M: ArrayLike, method: str = DEFAULT_METHOD,
 
 
 _CACHE_NAME = "hierarchy"
-_CACHE_VERSION = 3  # bump when a pairing rule changes its output
+_CACHE_VERSION = 3  # bump when every pairing rule changes its output
 
 
 def _level_seeds(seed: int | np.random.Generator | None, levels: int) -> list:
@@ -291,6 +292,8 @@ def _pairs_of_levels(M: NDArray[np.float64], opts: PairingOptions, levels: int,
         params = {"correlation_sha256": hashlib.sha256(np.ascontiguousarray(M).tobytes())
                   .hexdigest(), "d": int(M.shape[0]), "method": opts.method,
                   "levels": int(levels), "seed": opts.seed, "version": _CACHE_VERSION}
+        if opts.method in RULE_VERSIONS:
+            params["rule_version"] = RULE_VERSIONS[opts.method]
         if opts.method == "information":
             params["information"] = {k: v for k, v in sorted(opts.information.items())}
             if raw is not None:

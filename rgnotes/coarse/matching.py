@@ -70,3 +70,15 @@ def _cheapest(xp: Any, cost: Any, rows: Any, columns: Any, free: Any) -> Any:
     least = xp.min(xp.where(allowed, values, xp.inf), axis=1)
     hit = allowed & (values == least[:, None])
     return xp.argmax(xp.astype(hit, xp.int8), axis=1)
+
+
+def perfect_matchings(items: list) -> Any:
+    """Every perfect matching of an even-length list, as lists of pairs (a generator;
+    ``(2k - 1)!!`` of them)."""
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for k, partner in enumerate(rest):
+        for tail in perfect_matchings(rest[:k] + rest[k + 1:]):
+            yield [(first, partner), *tail]

@@ -15,12 +15,15 @@ Methods (``pair(X, method=...)``):
   remaining variable is carried.
 - ``"correlation"``: pair the most correlated unpaired variables first (the phenomenological
   RG of Meshulam, Bialek et al.); with odd ``d`` the variable left over is carried.
-- ``"greedy"`` (default): local search on the exact projection error from three starts —
-  global greedy on the exact gain (always add the pair, among all unpaired pairs, that lowers
-  the error most), max-correlation and stepwise — keeping the best. A move removes two or
-  three pairs and re-matches their variables in another way; moves are applied while any
-  lowers the error. Never worse than ``"correlation"`` or ``"stepwise"``, which are among its
-  starts. With odd ``d`` moves also exchange the carried variable with a member of a pair.
+- ``"greedy"`` (default): local search on the exact projection error
+  (:mod:`rgnotes.coarse.local_search`). A move removes two or three pairs and re-matches
+  their variables in another way; moves are applied while any lowers the error. It starts
+  from the max-correlation pairing; for ``d <= SMALL_D`` (64) also from the global greedy on
+  the exact gain (always add the pair, among all unpaired pairs, that lowers the error most)
+  and from stepwise, keeping the best. Never worse than ``"correlation"``; not worse than
+  ``"stepwise"`` by construction for ``d <= 64``, and on every test problem above
+  (``tests/test_pairing_default_rule.py``). With odd ``d`` moves also exchange the carried
+  variable with a member of a pair.
 - ``"random"``: a uniformly random pairing (seeded); with odd ``d`` a random variable is carried.
 - ``"exhaustive"``: the exact optimum by enumerating all pairings (``d <= 14``).
 - ``"information"``: the information-bottleneck rule of section III of Landy et al.: pairs
@@ -34,10 +37,9 @@ Where it computes (``device``, :mod:`rgnotes.coarse.backend`): the correlation m
 the rules ``"stepwise"`` and ``"correlation"`` are written for the array API and run where
 the data are (numpy arrays with numpy, torch tensors with torch on their device) or on the
 torch device given (``"cpu"``, ``"cuda"``); on numpy they give exactly the pairs of the former
-numpy-only code. The default rule's global-greedy start and local search (SciPy LAPACK
-calls, sorting and ``numpy.unique`` over candidate moves), ``"random"``, ``"exhaustive"`` and
-``"information"`` stay numpy: they run on the host from the correlation matrix computed on
-the device. Pairs are numpy arrays in every case. Across backends the pairs agree wherever
+numpy-only code. The default rule's local search (small dense updates, a numba kernel),
+``"random"``, ``"exhaustive"`` and ``"information"`` stay numpy: they run on the host from the
+correlation matrix computed on the device. Pairs are numpy arrays in every case. Across backends the pairs agree wherever
 rounding does not decide them; ties that exist only through rounding (fewer samples than
 variables, equal correlations computed with different summation orders) may be decided
 differently by another BLAS.
@@ -57,12 +59,13 @@ carried variable last.
 
 Cost: ``"stepwise"`` is ``O(d^3)`` with the constant of a few matrix products (one level at
 ``d = 4096`` takes about 8 s on two cores beside the 2.4 s of the correlation matrix).
-``"greedy"`` adds its local search: per kept pairing, its projection and the residual
-covariance (``O(d^3)`` each) and the small matrices of its moves (``O(d^2)``); a batch of moves
-that is certainly worse costs a Cholesky factor. With single-threaded BLAS on a shared machine
-(``benchmarks/bench_default_rule.py``, a shuffled 2D field with ``2 d`` samples) one level
-takes 1.9 s at ``d = 1024`` (33 times ``np.corrcoef``), 17 s at 2048 (41 times) and 86 s at
-4096 (30 times). ``progress`` shows the sweeps of long levels.
+``"greedy"`` is the max-correlation matching plus its local search: one projection of the
+start (``O(d^3)``), then per sweep the gains of about ``4 d`` candidate moves (``O(d^2)``) and
+an update of the projection in the rank of the pairs changed (``O(d^2 q)``). Measured on a
+2-core CPU (``benchmarks/bench_default_rule.py``, a shuffled 2D field with ``2 d``
+samples), one level takes 2.4 s at ``d = 2048`` and 10 s at ``d = 4096`` (6 to 10 times
+``np.corrcoef``), a whole hierarchy of ``d = 4096`` 16 s. ``progress`` shows the sweeps of
+long levels.
 """
 
 from __future__ import annotations
@@ -72,7 +75,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.linalg import cho_factor, cho_solve, lapack, solve_triangular
 
 from rgnotes.coarse import information_rule as rule
 from rgnotes.coarse.backend import (
@@ -90,7 +92,8 @@ from rgnotes.coarse.correlation import (
     validate_data,
 )
 from rgnotes.coarse.covariance import validate_pairs
-from rgnotes.coarse.matching import greedy_matching
+from rgnotes.coarse.local_search import refine
+from rgnotes.coarse.matching import greedy_matching, perfect_matchings
 from rgnotes.coarse.residuals import Residuals, best_candidate
 from rgnotes.stats import validate_seed
 
@@ -100,8 +103,16 @@ METHODS = ("greedy", "stepwise", "correlation", "random", "exhaustive", "informa
 #: others run in numpy on the host, from a correlation matrix computed where the data are.
 ARRAY_API_METHODS = ("stepwise", "correlation")
 DEFAULT_METHOD = "greedy"
+#: Versions of the rules whose output has changed since caches were first keyed (a rule not
+#: listed is at version 1): ``"greedy"`` 2, its local search refines only the max-correlation
+#: start above :data:`SMALL_D` variables. Part of the cache keys of hierarchies and of study
+#: units that use the rule, so that results of an older version are not reused.
+RULE_VERSIONS = {"greedy": 2}
 #: Largest number of variables for ``method="exhaustive"`` (14 variables: 135,135 pairings).
 EXHAUSTIVE_MAX_D = 14
+#: Largest number of variables for which ``"greedy"`` refines three starts to the end (above:
+#: the max-correlation start, with a tolerance).
+SMALL_D = 64
 #: Smallest number of variables for which ``"greedy"`` shows a progress bar of its local search
 #: by default (``progress=None``): one level at ``d = 2048`` takes several seconds.
 PROGRESS_MIN_D = 2048
@@ -332,11 +343,27 @@ def pair_validated(M: NDArray[np.float64], opts: PairingOptions) -> NDArray[np.i
     if method == "information":
         return rule.pairs_from_options(None, M, opts.information)
     if method == "greedy":
-        starts = [_global_greedy(M, block), _max_correlation(M), _stepwise(M, block)]
-        return _refine(M, starts, progress=opts.progress)
+        return _greedy(M, block, opts.progress)
     if method == "random":
         return _random(M.shape[0], opts.seed)
     return _exhaustive(M)
+
+
+def _greedy(M, block, progress):
+    """The default rule: local search (:func:`rgnotes.coarse.local_search.refine`) from the
+    max-correlation pairing, and for ``d <= SMALL_D`` also from the global-greedy and
+    stepwise pairings, each searched until no move improves. Above ``SMALL_D`` the search
+    stops once three sweeps gain less than 1e-4 of the error."""
+    d = M.shape[0]
+    bar = _progress_bar(d, progress)
+    try:
+        if d <= SMALL_D:
+            starts = [_global_greedy(M, block), _max_correlation(M), _stepwise(M, block)]
+            return _canonical(refine(M, starts, tolerance=None, bar=bar))
+        return _canonical(refine(M, [_max_correlation(M)], bar=bar))
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _stepwise(M, block):
@@ -421,129 +448,7 @@ def _global_greedy(M, block):
     return np.array(pairs, dtype=np.intp)
 
 
-def _refine(M, starts, neighbours=8, max_sweeps=500, progress=None):
-    """Local search from the starting pairings; return the best result.
-
-    A move removes ``k = 2`` or ``3`` pairs and re-matches their ``2k`` variables in another
-    way (2 or 14 alternatives to the current matching); its effect on the projection error is
-    computed exactly (:func:`_exchange_gains`). A sweep computes the projection of the current
-    pairing once and evaluates every move among a pair and its ``neighbours`` most correlated
-    pairs (for ``k = 3``, half as many). Two-pair moves are swept until none improves, then
-    three-pair moves are tried, and so on until neither improves. A sweep applies the best
-    improving moves on disjoint pairs together and keeps them if the error drops; otherwise it
-    applies the best move alone, whose gain is exact. Small problems (``d <= 64``) refine every
-    start until no move improves; larger ones refine only the best start, and stop once three
-    sweeps together gain less than 1e-4 of the error.
-
-    The moves of a pairing are evaluated only once it is kept; a batch that is certainly
-    worse is rejected from a Cholesky factor of its ``E^T M E`` alone (:func:`_worse`); when
-    the batch is the best move alone its projection is reused.
-    ``progress`` (``None``: only for ``d >= PROGRESS_MIN_D``) shows a tqdm bar of the sweeps.
-    """
-    large = M.shape[0] > 64
-    if large:
-        starts = [starts[_best_start(M, starts)]]
-    bar = _progress_bar(M.shape[0], progress, max_sweeps)
-    best, best_err = None, np.inf
-    for pairs in starts:
-        pairs = pairs.copy()
-        proj = _projection(M, pairs)
-        err, moves = proj.error, _moves(M, pairs, proj, neighbours, k_max=2)
-        k_max, history = 2, [err]
-        for _ in range(max_sweeps):
-            if large and len(history) > 3 and history[-4] - err < 1e-4 * err:
-                break  # three sweeps gained less than 1e-4 of the error: good enough
-            if not moves:
-                if k_max == 3:
-                    break
-                k_max = 3  # two-pair moves exhausted: try three-pair moves
-                moves = _moves(M, pairs, proj, neighbours, k_max=3)
-                continue
-            trial = pairs.copy()
-            used = np.zeros(len(pairs), dtype=bool)
-            n_applied = 0
-            for _gain, removed, new in moves:
-                if not used[removed].any():
-                    used[removed] = True
-                    trial[removed] = new
-                    n_applied += 1
-            trial_proj = None if n_applied > 1 and _worse(M, trial, err) else \
-                _projection(M, trial)
-            if trial_proj is None or (trial_proj.error >= err - 1e-15 and n_applied > 1):
-                # the batch interacted badly: take the best move alone (if the batch was that
-                # move alone, it is the same pairing, already projected)
-                _gain, removed, new = moves[0]
-                trial = pairs.copy()
-                trial[removed] = new
-                trial_proj = _projection(M, trial)
-            pairs, proj, k_max = trial, trial_proj, 2
-            err, moves = proj.error, _moves(M, pairs, proj, neighbours, k_max=2)
-            history.append(err)
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(error=f"{err:.6g}", refresh=False)
-        if err < best_err - 1e-12:
-            best, best_err = pairs, err
-    if bar is not None:
-        bar.close()
-    return _canonical(best)
-
-
-def _worse(M, pairs, error):
-    """Whether the projection error of ``pairs`` is certainly above ``error`` (by more than
-    ``_WORSE_RTOL`` of it, far beyond rounding), from a Cholesky factor at a third of the cost
-    of a projection; ``False`` when unsure (the exact projection decides then)."""
-    trial = _error_cholesky(M, pairs)
-    return trial is not None and trial > error + _WORSE_RTOL * max(error, 1e-3)
-
-
-#: Relative margin by which a batch of moves must be worse for :func:`_worse` to say so.
-_WORSE_RTOL = 1e-7
-
-
-def _best_start(M, starts):
-    """Index of the start with the lowest projection error (the first of equal ones).
-
-    The errors are first computed from Cholesky factors (``O(d n^2)`` each, no ``M^2``); when
-    every ``E^T M E`` is well conditioned (reciprocal condition number above
-    ``_START_RCOND``) and the lowest error is below all others by more than ``_START_GAP``
-    of it, far beyond the rounding of either computation, that start is the one the exact
-    errors (pseudo-inverses, :func:`_errors_batch`) would choose; otherwise they decide."""
-    errors = [_error_cholesky(M, p) for p in starts]
-    if all(e is not None for e in errors):
-        order = np.argsort(errors, kind="stable")
-        best = errors[order[0]]
-        if all(errors[k] - best > _START_GAP * max(best, 1e-3) for k in order[1:]):
-            return int(order[0])
-    M2 = M @ M
-    errors = [_errors_batch(M, M2, p[None])[0] for p in starts]
-    return int(np.argmin(errors))
-
-
-#: Reciprocal condition number of ``E^T M E`` above which the Cholesky error is trusted.
-_START_RCOND = 1e-8
-#: Relative margin of the lowest start error over the others for the Cholesky errors to decide.
-_START_GAP = 1e-5
-
-
-def _error_cholesky(M, pairs):
-    """The projection error of ``pairs`` from a Cholesky factor ``L`` of ``S = E^T M E``,
-    ``1 - ||L^-1 W^T||_F^2 / d`` (``W = M E``), or ``None`` if ``S`` is not positive definite
-    or not well conditioned (:data:`_START_RCOND`)."""
-    a, b = pairs[:, 0], pairs[:, 1]
-    W = M[:, a] + M[:, b]
-    S = W[a] + W[b]
-    L, info = lapack.dpotrf(S, lower=1)
-    if info != 0:
-        return None
-    rcond, info = lapack.dpocon(L, float(np.max(np.sum(np.abs(S), axis=0))), uplo="L")
-    if info != 0 or not rcond > _START_RCOND:
-        return None
-    Y = solve_triangular(L, W.T, lower=True, check_finite=False)
-    return float(1.0 - np.sum(Y * Y) / M.shape[0])
-
-
-def _progress_bar(d, progress, total):
+def _progress_bar(d, progress):
     """A tqdm bar of the local search's sweeps, or ``None``: shown if ``progress`` is true, or
     if it is ``None`` and ``d >= PROGRESS_MIN_D``."""
     if not (progress if progress is not None else d >= PROGRESS_MIN_D):
@@ -553,155 +458,12 @@ def _progress_bar(d, progress, total):
     return tqdm(total=None, desc=f"pairing d={d}", unit="sweep", leave=False)
 
 
-def _psd_inverse(S):
-    """Inverse of a symmetric positive-definite matrix by Cholesky; pseudo-inverse if singular."""
-    try:
-        factor = cho_factor(S, lower=True, check_finite=False)
-        return cho_solve(factor, np.eye(S.shape[0]), check_finite=False)
-    except np.linalg.LinAlgError:
-        return np.linalg.pinv(S, hermitian=True)
-
-
 def _canonical(pairs):
     """Sort each pair and the pairs; the carried variable ``(k, k)`` goes last."""
     pairs = np.sort(pairs, axis=1)
     pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
     selfs = pairs[:, 0] == pairs[:, 1]
     return np.vstack([pairs[~selfs], pairs[selfs]]).astype(np.intp)
-
-
-@dataclass(frozen=True)
-class _Projection:
-    """The projection of the data onto the pair features of a pairing ``(n, 2)``:
-    ``W = M E`` ``(d, n)``, ``Omega = (E^T M E)^-1`` ``(n, n)``, ``Z = W Omega`` ``(d, n)`` and
-    the projection error ``1 - tr(Omega E^T M^2 E) / d``."""
-
-    W: NDArray[np.float64]
-    Omega: NDArray[np.float64]
-    Z: NDArray[np.float64]
-    error: float
-
-
-def _projection(M, pairs):
-    """The :class:`_Projection` of ``pairs``: ``O(d^3)``, computed once per kept pairing."""
-    a, b = pairs[:, 0], pairs[:, 1]
-    W = M[:, a] + M[:, b]  # M E, (d, n)
-    Omega = _psd_inverse(W[a] + W[b])  # (E^T M E)^-1
-    Z = W @ Omega
-    error = 1.0 - np.sum(W * Z) / M.shape[0]  # 1 - tr(Omega E^T M^2 E) / d
-    return _Projection(W=W, Omega=Omega, Z=Z, error=error)
-
-
-def _moves(M, pairs, proj, neighbours, k_max=3):
-    """The improving moves ``(gain, removed pair indices, new pairs)`` of ``pairs`` (whose
-    projection is ``proj``) of size 2 (and 3 if ``k_max == 3``), best first."""
-    a, b = pairs[:, 0], pairs[:, 1]
-    W, Omega, Z = proj.W, proj.Omega, proj.Z
-    real = np.flatnonzero(pairs[:, 0] != pairs[:, 1])  # the carried variable stays put
-    if real.size < 2:
-        return []
-    B = M - Z @ W.T  # residual covariance of the current pairing
-    # neighbourhoods: the pairs most strongly correlated with each pair
-    link = np.abs(W[a] + W[b])[np.ix_(real, real)]
-    np.fill_diagonal(link, -np.inf)
-    c2 = min(neighbours, real.size - 1)
-    near = real[np.argsort(-link, axis=1)[:, :c2]]  # (n_real, c2)
-    twos = np.sort(np.stack([np.repeat(real, c2), near.ravel()], axis=1), axis=1)
-    batches = [(np.unique(twos, axis=0), _rematchings(2))]
-    if k_max == 3 and real.size >= 3:
-        c3 = max(2, min(c2, neighbours // 2))
-        i, j = np.triu_indices(c3, k=1)
-        threes = np.concatenate([np.repeat(real, i.size)[:, None],
-                                 near[:, :c3][:, i].reshape(-1, 1),
-                                 near[:, :c3][:, j].reshape(-1, 1)], axis=1)
-        batches.append((np.unique(np.sort(threes, axis=1), axis=0), _rematchings(3)))
-    carried = np.flatnonzero(pairs[:, 0] == pairs[:, 1])
-    if carried.size:  # exchange the carried variable k with a member of pair (a, b)
-        removed = np.stack([real, np.full(real.size, carried[0])], axis=1)
-        batches.append((removed, [np.array([[0, 2], [1, 1]]), np.array([[1, 2], [0, 0]])]))
-    moves = []
-    for removed, rematchings in batches:
-        for lo in range(0, len(removed), 512):  # bounded memory: (chunk, 2k, d) arrays
-            part = removed[lo:lo + 512]
-            members = pairs[part].reshape(len(part), -1)  # (C, 2k) variable indices
-            group = _group_context(B, Z, Omega, part, members)
-            for rematch in rematchings:
-                gain = _exchange_gains(group, rematch)
-                for t in np.flatnonzero(gain > 1e-12 * M.shape[0]):
-                    moves.append((gain[t], part[t], members[t][rematch]))
-    moves.sort(key=lambda move: -move[0])
-    return moves
-
-
-def _group_context(B, Z, Omega, removed, members):
-    """The small matrices a group of pairs needs: for candidates ``(C,)`` with removed pairs
-    ``R`` ``(C, k)`` and member variables ``(C, 2k)``: ``B``, ``G = B^2`` and ``Z`` among the
-    members, ``(B Z)[members, R]``, ``(Z^T Z)[R, R]`` and ``H = (Omega_RR)^+``."""
-    rows = B[members]  # (C, 2k, d)
-    ZR = np.moveaxis(Z[:, removed], 0, 1)  # (C, d, k)
-    rr = (removed[:, :, None], removed[:, None, :])
-    return {
-        "B": np.take_along_axis(rows, members[:, None, :], axis=2),  # (C, 2k, 2k)
-        "G": rows @ np.swapaxes(rows, 1, 2),  # (C, 2k, 2k)
-        "Z": Z[members[:, :, None], removed[:, None, :]],  # (C, 2k, k)
-        "BZ": rows @ ZR,  # (C, 2k, k)
-        "ZtZ": np.swapaxes(ZR, 1, 2) @ ZR,  # (C, k, k)
-        "H": np.linalg.pinv(Omega[rr], hermitian=True),  # (C, k, k)
-    }
-
-
-def _rematchings(k):
-    """Position arrays ``(k, 2)`` of every re-matching of ``2k`` members except the current."""
-    current = sorted((2 * i, 2 * i + 1) for i in range(k))
-    out = []
-    for m in _matchings(list(range(2 * k))):
-        if sorted(tuple(sorted(p)) for p in m) != current:
-            out.append(np.array(m))
-    return out
-
-
-def _exchange_gains(group, rematch):
-    """Gain in explained variance of re-matching each group's members as ``rematch``
-    (positions ``(k, 2)`` into the members), exactly, for every group at once.
-
-    With the current pairing's residual covariance ``B``, ``G = B^2``, ``Z = M E Omega`` and
-    ``Omega = (E^T M E)^-1``: removing the features R adds ``Y H Y^T`` to the residual
-    covariance (``Y = Z[:, R]``, ``H = (Omega_RR)^+``) and loses ``tr(H Y^T Y)`` explained
-    variance; adding the features V then explains ``tr((V^T B_R V)^+ V^T B_R^2 V)``, where
-
-        V^T B_R V   = V^T B V + (V^T Y) H (Y^T V),
-        V^T B_R^2 V = V^T G V + (V^T B Y) H (Y^T V) + (V^T Y) H (Y^T B V)
-                      + (V^T Y) H (Y^T Y) H (Y^T V),
-
-    all ``k x k`` and gathered from :func:`_group_context`.
-    """
-    pa, pb = rematch[:, 0], rematch[:, 1]
-    H, YtY = group["H"], group["ZtZ"]
-    lost = np.einsum("cij,cji->c", H, YtY)
-
-    def quad(C_):  # V^T C V from the members' block of C
-        return (C_[:, pa][:, :, pa] + C_[:, pa][:, :, pb]
-                + C_[:, pb][:, :, pa] + C_[:, pb][:, :, pb])
-
-    VY = group["Z"][:, pa] + group["Z"][:, pb]  # (C, k, k)
-    VBY = group["BZ"][:, pa] + group["BZ"][:, pb]
-    HVYt = H @ np.swapaxes(VY, 1, 2)
-    VBRV = quad(group["B"]) + VY @ HVYt
-    VBR2V = (quad(group["G"]) + VBY @ HVYt + VY @ H @ np.swapaxes(VBY, 1, 2)
-             + VY @ H @ YtY @ HVYt)
-    gained = np.einsum("cij,cji->c", np.linalg.pinv(VBRV, hermitian=True), VBR2V)
-    return gained - lost
-
-
-def _matchings(items):
-    """All perfect matchings of an even-length list, as lists of pairs."""
-    if not items:
-        yield []
-        return
-    first, rest = items[0], items[1:]
-    for k, partner in enumerate(rest):
-        for tail in _matchings(rest[:k] + rest[k + 1:]):
-            yield [(first, partner), *tail]
 
 
 def _exhaustive(M):
@@ -714,7 +476,7 @@ def _exhaustive(M):
     best, best_err = None, np.inf
     for k in carried:
         items = [i for i in range(d) if i != k]
-        stack = np.array(list(_matchings(items)), dtype=np.intp)
+        stack = np.array(list(perfect_matchings(items)), dtype=np.intp)
         if k is not None:
             stack = np.concatenate([stack, np.full((len(stack), 1, 2), k)], axis=1)
         errors = _errors_batch(M, M2, stack)

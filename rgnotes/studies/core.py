@@ -31,6 +31,7 @@ import xarray as xr
 from tqdm import tqdm
 
 from rgnotes import cache, profiles
+from rgnotes.coarse.pairing import RULE_VERSIONS
 from rgnotes.stats import best_seconds
 
 Unit = dict[str, Any]
@@ -106,7 +107,15 @@ def params_dict(params: Any) -> dict[str, Any]:
 
 
 def _unit_key(study: Study, unit: Unit) -> dict[str, Any]:
-    return {"study": study.name, "version": study.version, "unit": unit}
+    """The cache key of a unit: its study, the study's version, the unit and the versions of
+    the pairing rules it names (``rule``, ``method`` or ``rules``) whose output has changed
+    (:data:`rgnotes.coarse.pairing.RULE_VERSIONS`), so that only those units are recomputed."""
+    key = {"study": study.name, "version": study.version, "unit": unit}
+    named = {unit.get("rule"), unit.get("method"), *unit.get("rules", ())}
+    versions = {r: RULE_VERSIONS[r] for r in sorted(named & RULE_VERSIONS.keys())}
+    if versions:
+        key["rule_versions"] = versions
+    return key
 
 
 def unit_path(study: Study, unit: Unit) -> os.PathLike[str]:

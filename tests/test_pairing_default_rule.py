@@ -1,11 +1,17 @@
-"""The default rule ("greedy") gives exactly the pairs of its reference implementation.
+"""The default rule ("greedy") against its reference implementation and the other rules.
 
-The local search of the default rule was reorganised for speed (the moves of a pairing are
-evaluated only once the pairing is kept; a batch that is the best move alone is projected once).
-The stored results of the studies were computed with the code kept in
-``tests/references/greedy_pairing.py``; these tests require identical pairs on many kinds of
-data, both with more samples than variables and with fewer (rank-deficient correlations), with
-even and odd ``d``, small (every start refined) and large (``d > 64``: the best start only).
+The reference (``tests/references/greedy_pairing.py``) is the rule as it was before its local
+search was made incremental: it recomputed the projection of the whole pairing at every sweep
+and refined the best of three starts (global greedy, max-correlation, stepwise) on every
+problem. Now the projection is updated in low rank, and above ``SMALL_D`` variables only the
+max-correlation start is refined. So:
+
+- ``d <= SMALL_D``: the same starts and the same search give identical pairs, wherever the
+  error is not zero to rounding (with fewer samples than pairs many pairings explain all the
+  variance and rounding picks one);
+- ``d > SMALL_D``: never worse than max-correlation or stepwise, and with more samples than
+  variables within 0.1 % of the reference's error (on these data: identical pairs on most,
+  at most 0.01 % worse, up to 3 % better where another start won before).
 """
 
 import numpy as np
@@ -58,10 +64,26 @@ KINDS = {"iid": iid, "random covariance": random_covariance, "shuffled 1D field"
          "shuffled 2D field": field_2d, "spins": spins}
 
 
-def assert_same_pairs(X: np.ndarray) -> None:
-    ours = P.pair(X, progress=False)
-    reference = R.pair(X)
-    np.testing.assert_array_equal(ours, reference)
+#: An error below this is zero to rounding.
+ZERO = 1e-12
+
+
+def check_against_reference(X: np.ndarray) -> None:
+    """Identical pairs for ``d <= SMALL_D`` (where the error is not zero); above it, never
+    worse than the other rules and, with ``m > d``, within 0.1 % of the reference."""
+    ours, reference = P.pair(X, progress=False), R.pair(X)
+    e_ours, e_ref = P.projection_error(X, ours), P.projection_error(X, reference)
+    m, d = X.shape
+    if d <= P.SMALL_D:
+        if e_ref > ZERO:
+            np.testing.assert_array_equal(ours, reference)
+        else:
+            assert e_ours < ZERO
+        return
+    for method in ("correlation", "stepwise"):
+        assert e_ours <= P.projection_error(X, P.pair(X, method)) + ZERO, method
+    if m > d:
+        assert e_ours <= e_ref * (1 + 1e-3) + ZERO
 
 
 SMALL = [(8, 40), (9, 6), (16, 64), (16, 10), pytest.param(25, 12, marks=pytest.mark.slow),
@@ -72,33 +94,34 @@ LARGE = [(81, 500), (100, 60), (144, 1000), (169, 90), (256, 2000), (256, 128)]
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("d", "m"), SMALL)
 @pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow)])
-def test_identical_pairs_small(kind, d, m, seed):
-    assert_same_pairs(KINDS[kind](d, m, seed))
+def test_small(kind, d, m, seed):
+    check_against_reference(KINDS[kind](d, m, seed))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("d", "m"), LARGE)
-def test_identical_pairs_large(kind, d, m):
-    assert_same_pairs(KINDS[kind](d, m, 3))
+def test_large(kind, d, m):
+    check_against_reference(KINDS[kind](d, m, 3))
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("d", "m"), [(400, 300), (484, 4000), (512, 2048), (512, 256)])
-def test_identical_pairs_512(kind, d, m):
-    assert_same_pairs(KINDS[kind](d, m, 5))
+def test_512(kind, d, m):
+    check_against_reference(KINDS[kind](d, m, 5))
 
 
 @pytest.mark.slow
-def test_identical_hierarchy():
+def test_hierarchy():
     """Every level of a hierarchy (the levels above the first are paired from correlation
-    matrices of merged variables) has the reference's pairs."""
+    matrices of merged variables) is within 0.1 % of the reference's pairing of that level."""
     X = field_2d(256, 1500, 2)
     h = coarse_grain(X, progress=False)
     M = h.levels[0].correlation
     for level in h.levels[1:]:
-        np.testing.assert_array_equal(level.pairs, R.pair_from_correlation(M))
+        e_ref = P.projection_error_from_correlation(M, R.pair_from_correlation(M))
+        assert P.projection_error_from_correlation(M, level.pairs) <= e_ref * (1 + 1e-3) + ZERO
         M = level.correlation
 
 
@@ -110,5 +133,5 @@ def test_progress_is_checked():
 def test_progress_bar_counts_the_sweeps(capsys):
     """With ``progress=True`` a bar is drawn (on stderr) and the pairs do not change."""
     X = random_covariance(66, 150, 1)
-    np.testing.assert_array_equal(P.pair(X, progress=True), R.pair(X))
+    np.testing.assert_array_equal(P.pair(X, progress=True), P.pair(X, progress=False))
     assert "sweep" in capsys.readouterr().err
