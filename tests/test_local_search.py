@@ -31,7 +31,7 @@ def random_pairing(d: int, seed: int) -> np.ndarray:
 
 def assert_same_state(a: S.State, b: S.State) -> None:
     np.testing.assert_array_equal(a.pairs, b.pairs)
-    for field in ("Wt", "Omega", "Zt", "beta"):
+    for field in ("Wt", "S", "Omega", "Zt", "beta"):
         np.testing.assert_allclose(getattr(a, field), getattr(b, field), rtol=0, atol=1e-9,
                                    err_msg=field)
     assert a.error == pytest.approx(b.error, abs=1e-12)

@@ -217,11 +217,21 @@ def correlation_matrix(X: ArrayLike) -> NDArray[np.float64]:
 
 def correlation_of_standardized(Z: NDArray[np.float64]) -> NDArray[np.float64]:
     """The correlation matrix of already standardized columns ``Z`` ``(m, d)`` (numpy or
-    torch): ``Z^T Z / m``, exactly symmetric with an exact unit diagonal. Holds two
-    ``(d, d)`` arrays at a time."""
+    torch): ``Z^T Z / m``, exactly symmetric with an exact unit diagonal. Holds one
+    ``(d, d)`` array: ``(M + M^T) / 2`` is formed in place, a block of rows at a time (the
+    same numbers as forming it whole)."""
     M = Z.T @ Z
     M /= Z.shape[0]
-    S = M + M.T
-    del M
-    S /= 2
-    return fill_diagonal(S, 1.0)
+    d = M.shape[0]
+    step = max(1, SYMMETRIZE_ENTRIES // d)
+    for lo in range(0, d, step):  # rows lo:hi with the columns before hi
+        hi = min(lo + step, d)
+        S = M[lo:hi, :hi] + M[:hi, lo:hi].T
+        S /= 2
+        M[lo:hi, :hi] = S
+        M[:hi, lo:hi] = S.T
+    return fill_diagonal(M, 1.0)
+
+
+#: Entries of the block of rows that :func:`correlation_of_standardized` symmetrizes at once.
+SYMMETRIZE_ENTRIES = 2**22

@@ -10,7 +10,8 @@ and keeps them if the error drops, otherwise the best move alone.
 What makes a sweep cheap is that nothing of size ``d x d`` is recomputed. For a pairing with
 pairing matrix ``E`` ``(d, n)`` and correlation matrix ``M``, the :class:`State` holds
 
-- ``Wt = (M E)^T`` ``(n, d)``, the features' correlations with every variable;
+- ``Wt = (M E)^T`` ``(n, d)``, the features' correlations with every variable, and
+  ``S = E^T M E`` ``(n, n)``;
 - ``Omega = (E^T M E)^-1`` ``(n, n)``;
 - ``Zt = Omega Wt`` ``(n, d)``, the regression coefficients of every variable on the features;
 - ``beta = B[a]`` ``(n, d)``: one row of the residual covariance ``B = M - Z W^T`` per pair
@@ -53,6 +54,7 @@ class State:
 
     pairs: NDArray[np.intp]
     Wt: NDArray[np.float64]
+    S: NDArray[np.float64]
     Omega: NDArray[np.float64]
     Zt: NDArray[np.float64]
     beta: NDArray[np.float64]
@@ -64,10 +66,11 @@ def fresh_state(M: NDArray[np.float64], pairs: NDArray[np.intp]) -> State:
     """The :class:`State` of ``pairs`` computed from ``M`` ``(d, d)``: ``O(d^3)``."""
     a, b = pairs[:, 0], pairs[:, 1]
     Wt = M[a] + M[b]  # (M E)^T: M is symmetric
-    Omega = psd_inverse(Wt[:, a] + Wt[:, b])
+    S = Wt[:, a] + Wt[:, b]
+    Omega = psd_inverse(S)
     Zt = Omega @ Wt
     beta = M[a] - Zt[:, a].T @ Wt
-    return State(pairs=pairs, Wt=Wt, Omega=Omega, Zt=Zt, beta=beta,
+    return State(pairs=pairs, Wt=Wt, S=S, Omega=Omega, Zt=Zt, beta=beta,
                  error=_error(beta, pairs, M.shape[0]))
 
 
@@ -140,10 +143,13 @@ def apply_moves(M: NDArray[np.float64], state: State, slots: NDArray[np.intp],
     Omega[np.ix_(slots, slots)] = C_inv
     Wt = state.Wt.copy()
     Wt[slots] = WVt
+    S = state.S.copy()  # entry (p, q) from row p of Wt, as fresh_state computes it
+    S[slots] = WVt[:, a] + WVt[:, pairs[:, 1]]
+    S[:, slots] = Wt[:, a_V] + Wt[:, b_V]
     old_a = state.pairs[:, 0]
     beta = state.beta + Yt[:, old_a].T @ (H @ Yt) - Ut[:, a].T @ (C_inv @ Ut)
     beta[slots] = M[a_V] - Zt[:, a_V].T @ Wt
-    return State(pairs=pairs, Wt=Wt, Omega=Omega, Zt=Zt, beta=beta,
+    return State(pairs=pairs, Wt=Wt, S=S, Omega=Omega, Zt=Zt, beta=beta,
                  error=_error(beta, pairs, d), updates=state.updates + 1)
 
 
@@ -262,10 +268,10 @@ def candidate_moves(state: State, neighbours: int, k_max: int = 3
     real = np.flatnonzero(a != b)  # the carried variable stays put
     if real.size < 2:
         return []
-    link = np.abs(state.Wt[:, a] + state.Wt[:, b])[np.ix_(real, real)]  # |E^T M E|
+    link = np.abs(state.S if real.size == len(pairs) else state.S[np.ix_(real, real)])
     np.fill_diagonal(link, -np.inf)
     c2 = min(neighbours, real.size - 1)
-    near = real[np.argsort(-link, axis=1)[:, :c2]]  # (n_real, c2)
+    near = real[_largest(link, c2)]  # (n_real, c2)
     twos = np.sort(np.stack([np.repeat(real, c2), near.ravel()], axis=1), axis=1)
     batches = [(_unique_rows(twos, len(pairs)), rematchings(2))]
     if k_max == 3 and real.size >= 3:
@@ -289,6 +295,14 @@ def candidate_moves(state: State, neighbours: int, k_max: int = 3
                 moves.append((gain[t], removed[t], members[t][rematch]))
     moves.sort(key=lambda move: -move[0])
     return moves
+
+
+def _largest(A, c):
+    """Column indices of the ``c`` largest entries of each row of ``A``, largest first (ties:
+    lowest index); ``O(n^2)``, no sort of whole rows."""
+    top = np.argpartition(-A, c - 1, axis=1)[:, :c]
+    order = np.lexsort((top, -np.take_along_axis(A, top, axis=1)))
+    return np.take_along_axis(top, order, axis=1)
 
 
 def _unique_rows(rows, n):

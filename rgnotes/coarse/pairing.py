@@ -39,10 +39,10 @@ the data are (numpy arrays with numpy, torch tensors with torch on their device)
 torch device given (``"cpu"``, ``"cuda"``); on numpy they give exactly the pairs of the former
 numpy-only code. The default rule's local search (small dense updates, a numba kernel),
 ``"random"``, ``"exhaustive"`` and ``"information"`` stay numpy: they run on the host from the
-correlation matrix computed on the device. Pairs are numpy arrays in every case. Across backends the pairs agree wherever
-rounding does not decide them; ties that exist only through rounding (fewer samples than
-variables, equal correlations computed with different summation orders) may be decided
-differently by another BLAS.
+correlation matrix computed on the device. Pairs are numpy arrays in every case. Across
+backends the pairs agree wherever rounding does not decide them; ties that exist only
+through rounding (fewer samples than variables, equal correlations computed with different
+summation orders) may be decided differently by another BLAS.
 
 Options are checked once, at the public boundary (:func:`pairing_options`, which also serves
 :func:`rgnotes.coarse.hierarchy.coarse_grain`): an unknown name, or an option of the
