@@ -14,8 +14,8 @@ Per ``d`` (on ``--device``, default CUDA when there is one): seconds of the floa
 matrix ``X^T X`` (TF32 off; the floor of the correlation in single precision), of the
 correlation matrix (:func:`rgnotes.coarse.correlation.correlation_of_standardized` of the
 standardized data), and of one level of ``"stepwise"`` and ``"correlation"`` (on the device)
-and of the default ``"greedy"`` (its three starts and local search in numpy on the host,
-from the device's correlation matrix); the peak memory of each; the FLOP of the correlation
+and of the default ``"greedy"`` (its max-correlation start and local search in numpy on the
+host, from the device's correlation matrix); the peak memory of each; the FLOP of the correlation
 (``2 m d^2``) and of the stepwise level (``M @ M`` and the folds, about ``(2 + 4/3) d^3``)
 as a share of the float64 matmul rate measured first. At ``--numpy-sizes`` the same steps
 with numpy arrays on the CPU, whether their pairs are the device's, and the ratio of the
@@ -117,12 +117,12 @@ def reset_peak(device: str) -> None:
 
 
 #: Estimated peak memory, bytes, of each step (the data in float32, ``m = 2 d``): the
-#: correlation holds the float32 data, their float64 copy, the standardized data and their
-#: squares, then two ``d x d``; a stepwise level ``M``, ``G``, a new ``B`` or ``G`` and two
-#: products; the default rule the same on the host.
+#: correlation holds the float32 data, their float64 copy and the standardized data, then
+#: one ``d x d``; a stepwise level ``M``, ``G``, a new ``B`` or ``G`` and two products; the
+#: default rule less on the host (``M`` and its search state, about 2.5 ``d x d``).
 def memory_need(d: int) -> dict[str, float]:
     m = 2 * d
-    return {"gram32": 4.0 * (m * d + d * d), "correlation": 28.0 * m * d + 16.0 * d * d,
+    return {"gram32": 4.0 * (m * d + d * d), "correlation": 20.0 * m * d + 8.0 * d * d,
             "rule": 5 * 8.0 * d * d}
 
 

@@ -6,13 +6,14 @@
 
 Data: ``m = 2 d`` float64 samples of a shuffled periodic ``L1 x L2`` Gaussian field
 (:func:`rgnotes.simulators.gaussian.sample_field`, mass 0.3), made in numpy. Steps, all in
-float64: validation and standardization (the data, the standardized copy and, for a moment,
-its squares: three ``(m, d)`` arrays), ``Z^T Z / m`` made exactly symmetric (two ``(d, d)``),
-the standardized copy dropped, then one level of the rule (``"stepwise"``: the correlation
-matrix, ``G = M @ M`` and, in a fold, a new ``B`` or ``G`` and up to two ``(d, d)``
-products). ``--device cpu`` runs the same code on torch tensors (after the data are made).
+float64: validation and standardization (the data and the standardized copy: two ``(m, d)``
+arrays), the data dropped, ``Z^T Z / m`` made exactly symmetric in place (one ``(d, d)``
+beside the standardized copy), the standardized copy dropped, then one level of the rule
+(``"stepwise"``: the correlation matrix, ``G = M @ M`` and, in a fold, a new ``B`` or ``G``
+and up to two ``(d, d)`` products: five ``(d, d)`` at the first fold). ``--device cpu``
+runs the same code on torch tensors (after the data are made).
 Prints one line per step with the process's peak resident memory so far; ``--last`` stops
-after that step (the standardization holds the largest arrays when ``m = 2 d``).
+after that step.
 """
 
 from __future__ import annotations

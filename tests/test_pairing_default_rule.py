@@ -135,3 +135,12 @@ def test_progress_bar_counts_the_sweeps(capsys):
     X = random_covariance(66, 150, 1)
     np.testing.assert_array_equal(P.pair(X, progress=True), P.pair(X, progress=False))
     assert "sweep" in capsys.readouterr().err
+
+
+def test_stepwise_progress_bar_counts_the_pairs(capsys):
+    """The stepwise rule draws a bar of its ``d / 2`` pairs and its pairs do not change."""
+    X = random_covariance(40, 120, 2)
+    np.testing.assert_array_equal(P.pair(X, "stepwise", progress=True),
+                                  P.pair(X, "stepwise", progress=False))
+    err = capsys.readouterr().err
+    assert "/20" in err and "pair" in err

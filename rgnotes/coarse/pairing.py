@@ -113,8 +113,8 @@ EXHAUSTIVE_MAX_D = 14
 #: Largest number of variables for which ``"greedy"`` refines three starts to the end (above:
 #: the max-correlation start, with a tolerance).
 SMALL_D = 64
-#: Smallest number of variables for which ``"greedy"`` shows a progress bar of its local search
-#: by default (``progress=None``): one level at ``d = 2048`` takes several seconds.
+#: Smallest number of variables for which ``"stepwise"`` and ``"greedy"`` show a progress bar
+#: by default (``progress=None``): one level at ``d = 2048`` takes seconds, at 16384 minutes.
 PROGRESS_MIN_D = 2048
 
 
@@ -196,8 +196,9 @@ class PairingOptions:
         seed: ``None``, a non-negative ``int`` or a ``numpy.random.Generator`` (used by
             ``"random"`` only).
         block: delayed updates folded at once (speed only).
-        progress: a tqdm bar of the local search of ``"greedy"``: ``True``, ``False`` or
-            ``None`` (shown for ``d >= PROGRESS_MIN_D``).
+        progress: a tqdm bar of the pairs of ``"stepwise"`` and of the local search of
+            ``"greedy"``: ``True``, ``False`` or ``None`` (shown for
+            ``d >= PROGRESS_MIN_D``).
         information: the complete options of ``method="information"``
             (:func:`rgnotes.coarse.information_rule.validate_options`); empty otherwise.
         device: where the correlation matrix and the rules of :data:`ARRAY_API_METHODS` are
@@ -270,11 +271,10 @@ def pair(X: ArrayLike, method: str = DEFAULT_METHOD,
     a numpy array, torch on the tensor's device for a tensor; ``"cpu"`` or ``"cuda[:N]"``
     with torch there. The other rules then run in numpy on the host from that correlation
     matrix (``"information"`` with a data estimator from ``X`` copied to the host).
-    ``seed`` (an integer or a
-    ``numpy.random.Generator``) is used by ``"random"``; ``block`` is the number of delayed
-    updates folded at once (speed only). ``progress`` shows a tqdm bar of the local search of
-    ``"greedy"`` (default ``None``: for ``d >= PROGRESS_MIN_D``). ``options`` (``beta``,
-    ``estimator``,
+    ``seed`` (an integer or a ``numpy.random.Generator``) is used by ``"random"``;
+    ``block`` is the number of delayed updates folded at once (speed only). ``progress``
+    shows a tqdm bar of the pairs of ``"stepwise"`` and of the local search of ``"greedy"``
+    (default ``None``: for ``d >= PROGRESS_MIN_D``). ``options`` (``beta``, ``estimator``,
     ``relevance``, ``noise``, ``bins``, ``n_neighbours``, ``correction``, ``compression``)
     are those of ``method="information"``
     (:func:`rgnotes.coarse.information_rule.information_terms`) and an error with any other
@@ -338,7 +338,14 @@ def pair_validated(M: NDArray[np.float64], opts: PairingOptions) -> NDArray[np.i
     method, block = opts.method, opts.block
     if method in ARRAY_API_METHODS:
         M = on_device(M, opts.device)
-        return _stepwise(M, block) if method == "stepwise" else _max_correlation(M)
+        if method == "correlation":
+            return _max_correlation(M)
+        bar = _progress_bar(M.shape[0], opts.progress, "pair")
+        try:
+            return _stepwise(M, block, bar)
+        finally:
+            if bar is not None:
+                bar.close()
     M = to_numpy(M)
     if method == "information":
         return rule.pairs_from_options(None, M, opts.information)
@@ -355,7 +362,7 @@ def _greedy(M, block, progress):
     stepwise pairings, each searched until no move improves. Above ``SMALL_D`` the search
     stops once three sweeps gain less than 1e-4 of the error."""
     d = M.shape[0]
-    bar = _progress_bar(d, progress)
+    bar = _progress_bar(d, progress, "sweep")
     try:
         if d <= SMALL_D:
             starts = [_global_greedy(M, block), _max_correlation(M), _stepwise(M, block)]
@@ -366,7 +373,7 @@ def _greedy(M, block, progress):
             bar.close()
 
 
-def _stepwise(M, block):
+def _stepwise(M, block, bar=None):
     """The stepwise rule on ``M`` (numpy or torch, where it is): per step one row of ``B``
     and ``G`` rebuilt from the delayed updates, the gains of all active variables, and one
     number copied to the host (the partner chosen)."""
@@ -391,6 +398,8 @@ def _stepwise(M, block):
         left -= 1
         res.add(i, j)
         pairs.append((i, j))
+        if bar is not None:
+            bar.update(1)
     return np.array(pairs, dtype=np.intp)
 
 
@@ -448,14 +457,16 @@ def _global_greedy(M, block):
     return np.array(pairs, dtype=np.intp)
 
 
-def _progress_bar(d, progress):
-    """A tqdm bar of the local search's sweeps, or ``None``: shown if ``progress`` is true, or
+def _progress_bar(d, progress, unit):
+    """A tqdm bar (of the stepwise rule's pairs or the local search's sweeps), or ``None``:
+    shown if ``progress`` is true, or
     if it is ``None`` and ``d >= PROGRESS_MIN_D``."""
     if not (progress if progress is not None else d >= PROGRESS_MIN_D):
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=None, desc=f"pairing d={d}", unit="sweep", leave=False)
+    total = d // 2 if unit == "pair" else None
+    return tqdm(total=total, desc=f"pairing d={d}", unit=unit, leave=False)
 
 
 def _canonical(pairs):
