@@ -46,6 +46,10 @@ UPDATE_MAX_FRACTION = 0.25
 REFRESH_EVERY = 16
 #: Reciprocal condition number below which an update is not trusted (a fresh state instead).
 UPDATE_RCOND = 1e-10
+#: An updated state is kept while its :func:`drift` stays below this many times that of the
+#: last fresh state (and below :data:`DRIFT_FLOOR` whatever that was).
+DRIFT_FACTOR = 10.0
+DRIFT_FLOOR = 1e-12
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,8 @@ class State:
     beta: NDArray[np.float64]
     error: float
     updates: int = 0
+    #: :func:`drift` allowed before an update is not trusted (from the last fresh state).
+    drift_limit: float = 0.0
 
 
 def fresh_state(M: NDArray[np.float64], pairs: NDArray[np.intp]) -> State:
@@ -71,7 +77,15 @@ def fresh_state(M: NDArray[np.float64], pairs: NDArray[np.intp]) -> State:
     Zt = Omega @ Wt
     beta = M[a] - Zt[:, a].T @ Wt
     return State(pairs=pairs, Wt=Wt, S=S, Omega=Omega, Zt=Zt, beta=beta,
-                 error=_error(beta, pairs, M.shape[0]))
+                 error=_error(beta, pairs, M.shape[0]),
+                 drift_limit=max(DRIFT_FACTOR * drift(beta, pairs), DRIFT_FLOOR))
+
+
+def drift(beta: NDArray[np.float64], pairs: NDArray[np.intp]) -> float:
+    """``max |B E|`` over the rows of ``beta``: zero in exact arithmetic (the residuals are
+    orthogonal to the features), rounding in a fresh state, and growing with the error an
+    update carries over from an ill-conditioned ``E^T M E`` (low-temperature spins)."""
+    return float(np.max(np.abs(beta[:, pairs[:, 0]] + beta[:, pairs[:, 1]])))
 
 
 def _error(beta, pairs, d):
@@ -107,7 +121,8 @@ def apply_moves(M: NDArray[np.float64], state: State, slots: NDArray[np.intp],
     ``H = (Omega_RR)^-1``); adding the new features ``V`` then subtracts ``U C^-1 U^T`` with
     ``U = B_K E_V`` and ``C = E_V^T U`` (block inversion of ``E^T M E``), so that the error
     changes by ``(tr(H Y^T Y) - tr(C^-1 U^T U)) / d``. Updates in rank ``q``; a fresh state
-    when ``q`` is large, an inverse is ill conditioned, or every :data:`REFRESH_EVERY` updates.
+    when ``q`` is large, an inverse is ill conditioned, the updated state has drifted
+    (:func:`drift` above ``state.drift_limit``), or every :data:`REFRESH_EVERY` updates.
     """
     d = M.shape[0]
     pairs = state.pairs.copy()
@@ -149,8 +164,12 @@ def apply_moves(M: NDArray[np.float64], state: State, slots: NDArray[np.intp],
     old_a = state.pairs[:, 0]
     beta = state.beta + Yt[:, old_a].T @ (H @ Yt) - Ut[:, a].T @ (C_inv @ Ut)
     beta[slots] = M[a_V] - Zt[:, a_V].T @ Wt
+    if drift(beta, pairs) > state.drift_limit:  # the update lost accuracy: start afresh
+        trial = fresh_state(M, pairs)
+        return None if require_better and not trial.error < state.error - 1e-15 else trial
     return State(pairs=pairs, Wt=Wt, S=S, Omega=Omega, Zt=Zt, beta=beta,
-                 error=_error(beta, pairs, d), updates=state.updates + 1)
+                 error=_error(beta, pairs, d), updates=state.updates + 1,
+                 drift_limit=state.drift_limit)
 
 
 @njit(parallel=True, cache=True, fastmath=True)
