@@ -196,7 +196,7 @@ def compute(u: Unit) -> Arrays:
                            for k in u["cod_levels"]]))
     out.update({name: np.stack(v) for name, v in cols.items()})
     pos = traj.positions[window // 2: window // 2 + m]
-    pairs = [coarse_grain(x, rule, levels=1).levels[1].pairs for rule in u["rules"]]
+    pairs = [coarse_grain(x, rule, levels=1, progress=False).levels[1].pairs for rule in u["rules"]]
     rng = np.random.default_rng(_stream(u, 1))
     pairs.append(rng.permutation(n)[: n // 2 * 2].reshape(-1, 2))
     out["contact"] = np.array([np.nanmean(contact_fraction(pos, traj.box, pp, u["r_contact"]))

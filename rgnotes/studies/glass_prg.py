@@ -110,7 +110,7 @@ def _momentum(X: np.ndarray, q: dict):
 
 def _measures(X: np.ndarray, q: dict) -> Arrays:
     """Spectra, dynamics and momentum shell of one data matrix ``(samples, N)``."""
-    h = coarse_grain(X, q["method"], cache_result=True)
+    h = coarse_grain(X, q["method"], cache_result=True, progress=False)
     labels = [lv.labels for lv in h.levels]
     n_levels = len(labels)
     spectrum, spec = _spectrum(X, labels)
@@ -138,7 +138,8 @@ def compute(u: Unit) -> Arrays:
     q = u["prg"]
     if u["kind"] == "check":
         n = u["check_levels"]
-        labels = [lv.labels for lv in coarse_grain(x, q["method"], levels=n - 1).levels]
+        h = coarse_grain(x, q["method"], levels=n - 1, progress=False)
+        labels = [lv.labels for lv in h.levels]
         mom = _momentum(x, q)
         return dict(check_kurtosis=mom.kurtosis, check_n_modes=mom.n_modes,
                     check_spectrum=_spectrum(x, labels)[0])

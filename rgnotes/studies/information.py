@@ -321,7 +321,7 @@ def _correlations(u: Unit) -> Arrays:
 def _ising(u: Unit) -> Arrays:
     L = u["L"]
     S = _ising_spins(u)
-    h = coarse_grain(S, **u["options"])  # the unit itself is cached
+    h = coarse_grain(S, **u["options"], progress=False)  # the unit itself is cached
     p1 = h.levels[1].pairs
     out = dict(exponent=mean_variance_exponent(spins_to_binary(S), h)[0],
                neighbours=are_neighbours(p1[:, 0], p1[:, 1], (L, L)).mean())

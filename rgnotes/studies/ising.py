@@ -119,7 +119,8 @@ def _lattice(u: Unit) -> Arrays:
     L, m = u["L"], u["n_samples"]
     d = L * L
     x = _binary_spins(u)
-    h = coarse_grain(x.astype(float), u["method"], cache_result=True)
+    h = coarse_grain(x.astype(float), u["method"], cache_result=True,
+                     progress=False)
     labels = [lv.labels for lv in h.levels]
     alpha, alpha_err, K, M2 = mean_variance_exponent(x, labels)
     _, P0 = activity_curve(x, labels)
@@ -141,7 +142,7 @@ def _lattice(u: Unit) -> Arrays:
 def _rules(u: Unit) -> Arrays:
     L = u["L"]
     x = _binary_spins(u)
-    h = coarse_grain(x.astype(float), u["rule"], cache_result=True)
+    h = coarse_grain(x.astype(float), u["rule"], cache_result=True, progress=False)
     pairs = h.levels[1].pairs
     out = dict(rule_alpha=mean_variance_exponent(x, h)[0],
                neighbours=are_neighbours(pairs[:, 0], pairs[:, 1], (L, L)).mean())

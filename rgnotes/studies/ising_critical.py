@@ -163,7 +163,7 @@ def _binder(u: Unit) -> Arrays:
     d = L * L
     spins = ising.simulate(L, u["T"], m, seed=u["seed"], progress=False).spins
     s = spins.reshape(m, d).astype(float)
-    h = coarse_grain(s, u["method"], cache_result=True)
+    h = coarse_grain(s, u["method"], cache_result=True, progress=False)
     idx = _rng(u).integers(0, m, (u["n_bootstrap"], m))
     U = np.empty((len(SOURCES), len(u["variables"])))
     U_boot = np.empty((len(SOURCES), len(u["variables"]), u["n_bootstrap"]))
@@ -222,7 +222,7 @@ def _coarse(u: Unit) -> Arrays:
                          progress=False)
     frames = run.spins.reshape(u["n_chains"], n_frames, d)
     pairing = frames[:, :: u["pair_every"]].reshape(-1, d).astype(float)
-    h = coarse_grain(pairing, u["method"], cache_result=True)
+    h = coarse_grain(pairing, u["method"], cache_result=True, progress=False)
     del pairing
     n_levels = h.n_levels
     sources = ([lv.labels for lv in h.levels],

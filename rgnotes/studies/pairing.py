@@ -229,7 +229,7 @@ def measure_timings(d: int, reference: bool, repeats: int) -> dict[str, Any]:
     :data:`IMPLEMENTATIONS` order (NaN: not measured), and whether the pairs agree (1, 0, or
     NaN when the reference is not run). Uses the threads of the calling process."""
     X = np.random.default_rng(d).standard_normal((2 * d, d))
-    ours, t_ours = best_seconds(lambda: pairing.pair(X, "stepwise"), repeats)
+    ours, t_ours = best_seconds(lambda: pairing.pair(X, "stepwise", progress=False), repeats)
     seconds = {"ours": t_ours,
                "corrcoef": best_seconds(lambda: np.corrcoef(X, rowvar=False), repeats)[1]}
     same = float("nan")
@@ -265,7 +265,7 @@ def _field(u: Unit) -> Arrays:
     L = u["L"]
     x = gaussian.sample_field((L, L), u["mass"], u["m"], seed=u["seed"])
     sites = np.random.default_rng(u["seed"]).permutation(L * L)  # variable j sits at sites[j]
-    h = coarse_grain(x[:, sites], u["rule"], levels=u["levels"])
+    h = coarse_grain(x[:, sites], u["rule"], levels=u["levels"], progress=False)
     p1 = h.levels[1].pairs
     levels = range(1, u["levels"] + 1)
     return dict(neighbours=are_neighbours(sites[p1[:, 0]], sites[p1[:, 1]], (L, L)).mean(),

@@ -72,7 +72,8 @@ def compute(u: Unit) -> Arrays:
     """The hierarchy of one rule on the study's data: COD by rank ``(levels + 1, d)``, ``K``
     and ``M2`` ``(levels + 1,)``, the exponent and the level-1 pairs' mean correlation."""
     X = gaussian.iid(u["m"], u["d"], seed=u["seed"])
-    h = coarse_grain(X, u["rule"], levels=u["levels"], seed=u["seed"])
+    h = coarse_grain(X, u["rule"], levels=u["levels"], seed=u["seed"],
+                     progress=False)
     cod = np.full((h.n_levels, u["d"]), np.nan)
     for k, level in enumerate(h.levels):
         increments = cod_by_rank(level.correlation)[0]
