@@ -58,14 +58,15 @@ lists pairs in the order they were chosen, the other methods sorted by first mem
 carried variable last.
 
 Cost: ``"stepwise"`` is ``O(d^3)`` with the constant of a few matrix products (one level at
-``d = 4096`` takes about 8 s on two cores beside the 2.4 s of the correlation matrix).
+``d = 4096`` takes 5.6 s on two cores, correlations included, and at ``d = 16384`` 5.8 min
+and 10 GiB).
 ``"greedy"`` is the max-correlation matching plus its local search: one projection of the
 start (``O(d^3)``), then per sweep the gains of about ``4 d`` candidate moves (``O(d^2)``) and
 an update of the projection in the rank of the pairs changed (``O(d^2 q)``). Measured on a
-2-core CPU (``benchmarks/bench_default_rule.py``, a shuffled 2D field with ``2 d``
-samples), one level takes 2.4 s at ``d = 2048`` and 10 s at ``d = 4096`` (6 to 10 times
-``np.corrcoef``), a whole hierarchy of ``d = 4096`` 16 s. ``progress`` shows the sweeps of
-long levels.
+2-core CPU (``benchmarks/bench_pairing.py``, a shuffled 2D field with ``2 d`` samples),
+one level takes 2.2 s at ``d = 2048`` (9.5 times ``np.corrcoef``) and 11 s at ``d = 4096``
+(6.4 times), a whole hierarchy of ``d = 4096`` 17 s. ``progress`` shows the sweeps of long
+levels.
 """
 
 from __future__ import annotations
