@@ -1,5 +1,5 @@
 """Local search on the exact projection error: the refinement stage of the default pairing
-rule (``method="greedy"`` of :func:`rgnotes.coarse.pair`).
+rule (``method="greedy"`` of :func:`rgnotes.coarse.pairing.pair`).
 
 A *move* removes ``k = 2`` or ``3`` pairs and re-matches their ``2k`` variables in another way
 (2 or 14 alternatives to the current matching); with odd ``d`` a move may also exchange the
@@ -47,8 +47,9 @@ REFRESH_EVERY = 16
 #: Reciprocal condition number below which an update is not trusted (a fresh state instead).
 UPDATE_RCOND = 1e-10
 #: An updated state is kept while its :func:`drift` stays below this many times that of the
-#: last fresh state (and below :data:`DRIFT_FLOOR` whatever that was).
+#: last fresh state ...
 DRIFT_FACTOR = 10.0
+#: ... or below this, whatever that was.
 DRIFT_FLOOR = 1e-12
 
 
@@ -250,7 +251,7 @@ def exchange_gains(group: dict[str, NDArray[np.float64]], rematch: NDArray[np.in
     With the current pairing's residual covariance ``B``, ``G = B^2``, ``Z = M E Omega`` and
     ``Omega = (E^T M E)^-1``: removing the features R adds ``Y H Y^T`` to the residual
     covariance (``Y = Z[:, R]``, ``H = (Omega_RR)^+``) and loses ``tr(H Y^T Y)`` explained
-    variance; adding the features V then explains ``tr((V^T B_R V)^+ V^T B_R^2 V)``, where
+    variance; adding the features V then explains ``tr((V^T B_R V)^+ V^T B_R^2 V)``, where::
 
         V^T B_R V   = V^T B V + (V^T Y) H (Y^T V),
         V^T B_R^2 V = V^T G V + (V^T B Y) H (Y^T V) + (V^T Y) H (Y^T B V)
