@@ -31,11 +31,14 @@ worse costs a fraction of that.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 from numba import njit, prange
 from numpy.typing import NDArray
 from scipy.linalg import cho_factor, cho_solve
+
+from rgnotes.coarse.matching import perfect_matchings
 
 #: Moves whose exact gain in explained variance is below this fraction of ``d`` are rounding.
 GAIN_TOLERANCE = 1e-12
@@ -231,10 +234,10 @@ def group_context(state: State, removed: NDArray[np.intp]) -> dict[str, NDArray[
     }
 
 
+@cache
 def rematchings(k: int) -> list[NDArray[np.intp]]:
-    """Position arrays ``(k, 2)`` of every re-matching of ``2k`` members except the current."""
-    from rgnotes.coarse.matching import perfect_matchings
-
+    """Position arrays ``(k, 2)`` of every re-matching of ``2k`` members except the current
+    (computed once per ``k``)."""
     current = sorted((2 * i, 2 * i + 1) for i in range(k))
     out = []
     for m in perfect_matchings(list(range(2 * k))):
