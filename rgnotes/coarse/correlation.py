@@ -215,6 +215,10 @@ def correlation_matrix(X: ArrayLike) -> NDArray[np.float64]:
     return correlation_of_standardized(standardize(X))
 
 
+#: Entries of the block of rows that :func:`correlation_of_standardized` symmetrizes at once.
+SYMMETRIZE_ENTRIES = 2**22
+
+
 def correlation_of_standardized(Z: NDArray[np.float64]) -> NDArray[np.float64]:
     """The correlation matrix of already standardized columns ``Z`` ``(m, d)`` (numpy or
     torch): ``Z^T Z / m``, exactly symmetric with an exact unit diagonal. Holds one
@@ -232,6 +236,3 @@ def correlation_of_standardized(Z: NDArray[np.float64]) -> NDArray[np.float64]:
         M[:hi, lo:hi] = S.T
     return fill_diagonal(M, 1.0)
 
-
-#: Entries of the block of rows that :func:`correlation_of_standardized` symmetrizes at once.
-SYMMETRIZE_ENTRIES = 2**22

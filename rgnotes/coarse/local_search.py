@@ -146,10 +146,9 @@ def apply_moves(M: NDArray[np.float64], state: State, slots: NDArray[np.intp],
         C_inv = _inverse_if_conditioned(Ut[:, a_V] + Ut[:, b_V])
         H = None if C_inv is None else H
     if H is None:
-        trial = fresh_state(M, pairs)
-        return None if require_better and not trial.error < state.error - 1e-15 else trial
+        return _fresh_unless_worse(M, pairs, state, require_better)
     error = state.error + (np.sum(H * (Yt @ Yt.T)) - np.sum(C_inv * (Ut @ Ut.T))) / d
-    if require_better and not error < state.error - 1e-15:
+    if require_better and not _lower(error, state):
         return None
     At = Zt_K[:, a_V] + Zt_K[:, b_V]  # (E_V^T Z_K)^T, (n, q); rows R are 0
     ZVt = C_inv @ Ut  # the new features' rows of Zt, (q, d)
@@ -169,11 +168,21 @@ def apply_moves(M: NDArray[np.float64], state: State, slots: NDArray[np.intp],
     beta = state.beta + Yt[:, old_a].T @ (H @ Yt) - Ut[:, a].T @ (C_inv @ Ut)
     beta[slots] = M[a_V] - Zt[:, a_V].T @ Wt
     if drift(beta, pairs) > state.drift_limit:  # the update lost accuracy: start afresh
-        trial = fresh_state(M, pairs)
-        return None if require_better and not trial.error < state.error - 1e-15 else trial
+        return _fresh_unless_worse(M, pairs, state, require_better)
     return State(pairs=pairs, Wt=Wt, S=S, Omega=Omega, Zt=Zt, beta=beta,
                  error=_error(beta, pairs, d), updates=state.updates + 1,
                  drift_limit=state.drift_limit)
+
+
+def _lower(error: float, state: State) -> bool:
+    """Whether ``error`` is below the state's by more than rounding."""
+    return error < state.error - 1e-15
+
+
+def _fresh_unless_worse(M, pairs, state, require_better):
+    """The fresh state of ``pairs``; ``None`` if ``require_better`` and it is not lower."""
+    trial = fresh_state(M, pairs)
+    return None if require_better and not _lower(trial.error, state) else trial
 
 
 @njit(parallel=True, cache=True, fastmath=True)

@@ -71,6 +71,7 @@ levels.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -341,12 +342,8 @@ def pair_validated(M: NDArray[np.float64], opts: PairingOptions) -> NDArray[np.i
         M = on_device(M, opts.device)
         if method == "correlation":
             return _max_correlation(M)
-        bar = _progress_bar(M.shape[0], opts.progress, "pair")
-        try:
+        with _progress_bar(M.shape[0], opts.progress, "pair") as bar:
             return _stepwise(M, block, bar)
-        finally:
-            if bar is not None:
-                bar.close()
     M = to_numpy(M)
     if method == "information":
         return rule.pairs_from_options(None, M, opts.information)
@@ -363,15 +360,11 @@ def _greedy(M, block, progress):
     stepwise pairings, each searched until no move improves. Above ``SMALL_D`` the search
     stops once three sweeps gain less than 1e-4 of the error."""
     d = M.shape[0]
-    bar = _progress_bar(d, progress, "sweep")
-    try:
+    with _progress_bar(d, progress, "sweep") as bar:
         if d <= SMALL_D:
             starts = [_global_greedy(M, block), _max_correlation(M), _stepwise(M, block)]
             return _canonical(refine(M, starts, tolerance=None, bar=bar))
         return _canonical(refine(M, [_max_correlation(M)], bar=bar))
-    finally:
-        if bar is not None:
-            bar.close()
 
 
 def _stepwise(M, block, bar=None):
@@ -459,11 +452,11 @@ def _global_greedy(M, block):
 
 
 def _progress_bar(d, progress, unit):
-    """A tqdm bar (of the stepwise rule's pairs or the local search's sweeps), or ``None``:
-    shown if ``progress`` is true, or
-    if it is ``None`` and ``d >= PROGRESS_MIN_D``."""
+    """A context that gives a tqdm bar (of the stepwise rule's pairs or the local search's
+    sweeps), closed on exit, or ``None``: a bar if ``progress`` is true, or if it is ``None``
+    and ``d >= PROGRESS_MIN_D``."""
     if not (progress if progress is not None else d >= PROGRESS_MIN_D):
-        return None
+        return nullcontext()
     from tqdm.auto import tqdm
 
     total = d // 2 if unit == "pair" else None
